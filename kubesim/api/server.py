@@ -1,0 +1,499 @@
+"""The API server: the command bus of kubesim and the only code that writes objects to the store.
+
+Every write goes the way kube-apiserver's does: decode (type checks), default, fill the system
+fields (uid, creationTimestamp, generateName, generation), validate, then one compare-and-swap
+transaction on the key's mod revision, with the command's journal entry in the same transaction.
+Reads return Kubernetes-shaped dicts whose `metadata.resourceVersion` is the key's mod revision.
+
+Callers: the CLI (as actor "user"), the controllers (as actor = their consumer name), lessons and
+the replay tools. Client-side apply lives in api/apply.py, deletion in api/delete.py.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubesim.api import crd as crds
+from kubesim.api import validation
+from kubesim.api.bootstrap import initial_objects
+from kubesim.api.defaults import apply_defaults
+from kubesim.api.names import allocate_cluster_ip, generate_name, new_uid
+from kubesim.model.errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
+from kubesim.model.kinds import BUILTIN_KINDS, Kind, Registry, builtin
+from kubesim.model.labels import Selector, matches
+from kubesim.model.objects import deepcopy, dumps, format_timestamp, loads
+from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
+
+CRD = builtin("CustomResourceDefinition")
+NAMESPACE = builtin("Namespace")
+
+#: how often a write re-reads and retries after losing a compare-and-swap to another writer
+#: (GuaranteedUpdate retries internally; only a client-pinned resourceVersion yields a 409)
+MAX_CAS_RETRIES = 20
+
+
+@dataclass
+class WriteResult:
+    """What a write did: the object as stored, the revision, and whether anything changed."""
+
+    obj: dict[str, Any]
+    revision: int
+    changed: bool
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """A watch event as the API serves it: ADDED, MODIFIED or DELETED with the object."""
+
+    type: str
+    kind: Kind
+    obj: dict[str, Any]
+    revision: int
+    key: str
+
+
+def decode(kv: KeyValue) -> dict[str, Any]:
+    """The stored bytes as an object whose resourceVersion is the key's mod revision."""
+    obj = loads(kv.value)
+    obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+    return obj
+
+
+def encode(obj: dict[str, Any]) -> bytes:
+    """What is stored: the object without resourceVersion (etcd's mod revision carries it)."""
+    md = obj["metadata"]
+    rv = md.pop("resourceVersion", None)
+    try:
+        return dumps(obj)
+    finally:
+        if rv is not None:
+            md["resourceVersion"] = rv
+
+
+class ApiServer:
+    """Kubernetes' API semantics over a `Store`.
+
+    `clock` stamps creationTimestamp and the journal (wall clock on the command side, the control
+    plane's clock on the read side); `rng` makes generated names and uids (seeded for determinism).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._registry: Registry | None = None
+        self._registry_rev = -1
+        if store.current_revision() == 1:
+            self._bootstrap()
+
+    # ----------------------------------------------------------------------------- kinds
+    def registry(self) -> Registry:
+        """Built-in kinds plus the kinds of every stored CRD (rebuilt when CRDs change)."""
+        kvs, _ = self.store.range(CRD.prefix())
+        rev = max((kv.mod_revision for kv in kvs), default=0) + len(kvs)
+        if self._registry is None or rev != self._registry_rev:
+            reg = Registry(BUILTIN_KINDS)
+            for kv in kvs:
+                crd = loads(kv.value)
+                if not (crd.get("metadata") or {}).get("deletionTimestamp"):
+                    reg.add(crds.kinds_from_crd(crd))
+            self._registry, self._registry_rev = reg, rev
+        return self._registry
+
+    def kind_for(self, obj: dict[str, Any]) -> Kind:
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        builtin_kind = self._builtin_gvk.get((api_version, kind))
+        return builtin_kind or self.registry().for_object(api_version, kind)
+
+    _builtin_gvk = {(k.api_version, k.kind): k for k in BUILTIN_KINDS}
+
+    # ----------------------------------------------------------------------------- reads
+    def get(
+        self, kind: Kind, namespace: str | None, name: str, revision: int | None = None
+    ) -> dict[str, Any]:
+        kv = self.store.get(kind.key(namespace, name), revision)
+        if kv is None:
+            raise NotFound(f'{kind.group_resource} "{name}" not found',
+                           details={"name": name, "group": kind.group, "kind": kind.plural})
+        return decode(kv)
+
+    def try_get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any] | None:
+        kv = self.store.get(kind.key(namespace, name))
+        return decode(kv) if kv else None
+
+    def list(
+        self,
+        kind: Kind,
+        namespace: str | None = None,
+        selector: Selector | None = None,
+        revision: int | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Objects of a kind (in one namespace, or all), and the list's resourceVersion."""
+        kvs, rev = self.store.range(kind.prefix(namespace), revision)
+        items = [decode(kv) for kv in kvs]
+        if selector:
+            items = [o for o in items if matches(selector, o["metadata"].get("labels"))]
+        return items, rev
+
+    def watch(
+        self, kinds: list[Kind], after_revision: int, limit: int | None = None
+    ) -> list[WatchEvent]:
+        """Events strictly after `after_revision` (the API's watch is exclusive, etcd's is not)."""
+        by_prefix = {k.prefix(): k for k in kinds}
+        out: list[WatchEvent] = []
+        for ev in self.store.events(after_revision + 1, "/registry/", limit=limit):
+            kind = _kind_of_key(ev.key, by_prefix)
+            if kind is None:
+                continue
+            obj = loads(ev.value)
+            obj["metadata"]["resourceVersion"] = str(ev.revision)
+            if ev.type == "DELETE":
+                etype = "DELETED"
+            else:
+                etype = "ADDED" if ev.version == 1 else "MODIFIED"
+            out.append(WatchEvent(etype, kind, obj, ev.revision, ev.key))
+        return out
+
+    # ----------------------------------------------------------------------------- writes
+    def create(
+        self, obj: dict[str, Any], *, actor: str = "user", dry_run: bool = False,
+        verb: str = "create", journal_data: dict[str, Any] | None = None,
+    ) -> WriteResult:
+        kind = self.kind_for(obj)
+        obj = deepcopy(obj)
+        md = obj.setdefault("metadata", {})
+        if not isinstance(md, dict):
+            raise BadRequest(f'{kind.kind} in version "{kind.version}" cannot be handled as a '
+                             f"{kind.kind}: json: cannot unmarshal into Go struct field "
+                             f"{kind.kind}.metadata of type v1.ObjectMeta")
+        if md.get("resourceVersion"):
+            raise BadRequest("resourceVersion should not be set on objects to be created")
+        self._prepare_create(kind, obj)
+        name = md.get("name") or ""
+        ns = md.get("namespace")
+        if not name and md.get("generateName"):
+            name = md["name"] = generate_name(md["generateName"], self.rng)
+        self._validate(kind, obj, None)
+        if kind.namespaced:
+            self._check_namespace(ns)
+        if kind.kind == "Service":
+            self._allocate_ip(obj)
+        key = kind.key(ns, name)
+        if dry_run:
+            existing = self.store.get(key)
+            if existing:
+                raise self._already_exists(kind, name, decode(existing))
+            obj["metadata"]["resourceVersion"] = str(self.store.current_revision())
+            return WriteResult(obj, self.store.current_revision(), False)
+        for _ in range(MAX_CAS_RETRIES):
+            entry = self._entry(actor, verb, kind, key, "created", obj, journal_data)
+            result = self.store.txn([Put(key, encode(obj), 0)], [entry])
+            if result.succeeded:
+                obj["metadata"]["resourceVersion"] = str(result.revision)
+                return WriteResult(obj, result.revision, True)
+            if not md.get("generateName") and result.current is not None:
+                raise self._already_exists(kind, name, decode(result.current))
+            # a generated name collided: pick another, as the apiserver retries generateName
+            name = md["name"] = generate_name(md["generateName"], self.rng)
+            key = kind.key(ns, name)
+        raise self._already_exists(kind, name, obj)
+
+    def update(
+        self, obj: dict[str, Any], *, actor: str = "user", subresource: str | None = None,
+        verb: str | None = None, journal_data: dict[str, Any] | None = None,
+    ) -> WriteResult:
+        """PUT: replace the object (or its status with subresource="status").
+
+        A resourceVersion in the body pins the write: a stale one is a 409 Conflict. Without one
+        the update is unconditional, as for Deployments, ReplicaSets and Pods.
+        """
+        kind = self.kind_for(obj)
+        md = obj.get("metadata") or {}
+        name, ns = md.get("name", ""), md.get("namespace")
+        pinned = int(md["resourceVersion"]) if md.get("resourceVersion") else None
+        def mutate(live: dict[str, Any]) -> dict[str, Any]:
+            return deepcopy(obj)
+        return self.guaranteed_update(
+            kind, ns, name, mutate, actor=actor, subresource=subresource,
+            verb=verb or ("update-status" if subresource == "status" else "update"),
+            pinned_revision=pinned, journal_data=journal_data,
+        )
+
+    def update_status(self, obj: dict[str, Any], *, actor: str = "user") -> WriteResult:
+        return self.update(obj, actor=actor, subresource="status")
+
+    def guaranteed_update(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        mutate: Callable[[dict[str, Any]], dict[str, Any] | None],
+        *,
+        actor: str,
+        verb: str,
+        subresource: str | None = None,
+        pinned_revision: int | None = None,
+        journal_data: dict[str, Any] | None = None,
+        outcome: str = "configured",
+    ) -> WriteResult:
+        """Read, mutate, validate, compare-and-swap; re-read and retry when another writer won.
+
+        `mutate(live_copy)` returns the desired object (or None for "nothing to do"). A write
+        that changes nothing stores nothing: no revision, no event (the journal still records
+        the command, as unchanged).
+        """
+        key = kind.key(namespace, name)
+        for _ in range(MAX_CAS_RETRIES):
+            kv = self.store.get(key)
+            if kv is None:
+                raise NotFound(f'{kind.group_resource} "{name}" not found',
+                               details={"name": name, "group": kind.group, "kind": kind.plural})
+            if pinned_revision is not None and pinned_revision != kv.mod_revision:
+                self._journal_rejected(actor, verb, kind, key, "conflict")
+                raise self.conflict(kind, name)
+            old = decode(kv)
+            desired = mutate(decode(kv))
+            if desired is None:
+                return WriteResult(old, kv.mod_revision, False)
+            new = self._prepare_update(kind, desired, old, subresource)
+            if _finalizers_done(new, old):
+                return self._finalize(kind, key, new, kv, actor, verb, journal_data)
+            data = encode(new)
+            if data == kv.value:
+                entry = self._entry(actor, verb, kind, key, "unchanged", new, journal_data)
+                self.store.append_journal([_with_revision(entry, kv.mod_revision)])
+                return WriteResult(old, kv.mod_revision, False)
+            entry = self._entry(actor, verb, kind, key, outcome, new, journal_data)
+            result = self.store.txn([Put(key, data, kv.mod_revision)], [entry])
+            if result.succeeded:
+                new["metadata"]["resourceVersion"] = str(result.revision)
+                return WriteResult(new, result.revision, True)
+            if pinned_revision is not None:
+                raise self.conflict(kind, name)
+        raise self.conflict(kind, name)
+
+    def _finalize(self, kind, key, obj, kv, actor, verb, journal_data) -> WriteResult:
+        """The last finalizer of a deleting object was removed: the object goes away."""
+        entry = self._entry(actor, verb, kind, key, "deleted", obj, journal_data)
+        result = self.store.txn([Delete(key, kv.mod_revision)], [entry])
+        if not result.succeeded:
+            raise self.conflict(kind, obj["metadata"]["name"])
+        return WriteResult(obj, result.revision, True)
+
+    # ----------------------------------------------------------------------------- helpers
+    def _prepare_create(self, kind: Kind, obj: dict[str, Any]) -> None:
+        """Decode checks, defaulting and the system fields of a create."""
+        validation.check_types(kind, obj)
+        md = obj["metadata"]
+        if kind.namespaced:
+            md.setdefault("namespace", "default")
+        if kind.is_custom:
+            crds.apply_schema_defaults(kind, obj)
+        else:
+            apply_defaults(kind, obj)
+        for field in ("uid", "creationTimestamp", "generation", "deletionTimestamp",
+                      "deletionGracePeriodSeconds", "managedFields"):
+            md.pop(field, None)
+        md["uid"] = new_uid(self.rng)
+        md["creationTimestamp"] = format_timestamp(self.clock())
+        if kind.has_generation:
+            md["generation"] = 1
+        if kind.status_subresource and kind.kind not in ("Namespace", "Service", "Node",
+                                                         "CustomResourceDefinition"):
+            obj.pop("status", None)
+        if kind.kind == "Namespace":
+            obj["status"] = {"phase": "Active"}
+        if kind.kind == "CustomResourceDefinition":
+            crds.set_established(obj)
+
+    def _prepare_update(
+        self, kind: Kind, new: dict[str, Any], old: dict[str, Any], subresource: str | None
+    ) -> dict[str, Any]:
+        validation.check_types(kind, new)
+        new.setdefault("metadata", {})
+        new_md, old_md = new["metadata"], old["metadata"]
+        for field in ("uid", "creationTimestamp", "namespace", "name"):
+            if old_md.get(field) is not None:
+                new_md[field] = old_md[field]
+        for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+            if old_md.get(field) is not None:
+                new_md[field] = old_md[field]
+            else:
+                new_md.pop(field, None)
+        new_md.pop("resourceVersion", None)
+        if old_md.get("deletionTimestamp"):
+            added = set(new_md.get("finalizers") or []) - set(old_md.get("finalizers") or [])
+            if added:
+                raise Invalid(kind.kind, old_md["name"], [FieldError(
+                    "Forbidden", "metadata.finalizers",
+                    detail="no new finalizers can be added if the object is being deleted, "
+                    f"found new finalizers {sorted(added)!r}".replace("'", '"'))], kind.group)
+        if kind.status_subresource and subresource != "binding":
+            if subresource == "status":
+                for field in ("spec",):
+                    if field in old:
+                        new[field] = old[field]
+                    else:
+                        new.pop(field, None)
+                if kind.kind == "Deployment":
+                    new_md["labels"] = old_md.get("labels")
+                    if new_md["labels"] is None:
+                        new_md.pop("labels")
+            elif "status" in old:
+                new["status"] = old["status"]
+            else:
+                new.pop("status", None)
+        if kind.is_custom:
+            crds.apply_schema_defaults(kind, new)
+        else:
+            apply_defaults(kind, new)
+        if kind.has_generation:
+            new_md["generation"] = old_md.get("generation", 1)
+            if _generation_changes(kind, new, old):
+                new_md["generation"] += 1
+        if subresource == "status":
+            errors = validation.validate_status(kind, new)
+            if errors:
+                raise Invalid(kind.kind, old_md["name"], errors, kind.group)
+        elif subresource != "binding":
+            self._validate(kind, new, old)
+        return new
+
+    def _validate(self, kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if kind.is_custom:
+            errors = validation.validate_create(kind, obj) if old is None else []
+            errors = [e for e in errors if e.field.startswith("metadata")] if kind.is_custom else errors
+            errors += crds.validate_custom(kind, obj)
+        elif old is None:
+            errors = validation.validate_create(kind, obj)
+        else:
+            errors = validation.validate_update(kind, obj, old)
+        if errors:
+            name = obj["metadata"].get("name") or obj["metadata"].get("generateName") or ""
+            raise Invalid(kind.kind, name, errors, kind.group)
+
+    def _check_namespace(self, namespace: str | None) -> None:
+        kv = self.store.get(NAMESPACE.key(None, namespace or "default"))
+        if kv is None:
+            raise NotFound(f'namespaces "{namespace}" not found',
+                           details={"name": namespace, "kind": "namespaces"})
+        ns = loads(kv.value)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise Forbidden(f"unable to create new content in namespace {namespace} because it "
+                            "is being terminated")
+
+    def _allocate_ip(self, svc: dict[str, Any]) -> None:
+        spec = svc.setdefault("spec", {})
+        if spec.get("clusterIP") == "None" or spec.get("type") == "ExternalName":
+            return
+        if spec.get("clusterIP"):
+            spec.setdefault("clusterIPs", [spec["clusterIP"]])
+            return
+        kvs, _ = self.store.range("/registry/services/specs/")
+        used = {loads(kv.value).get("spec", {}).get("clusterIP") for kv in kvs}
+        ip = allocate_cluster_ip({u for u in used if u}, self.rng)
+        spec["clusterIP"] = ip
+        spec["clusterIPs"] = [ip]
+
+    def _already_exists(self, kind: Kind, name: str, existing: dict[str, Any]) -> AlreadyExists:
+        prefix = "object is being deleted: " if existing["metadata"].get("deletionTimestamp") else ""
+        return AlreadyExists(f'{prefix}{kind.group_resource} "{name}" already exists',
+                             details={"name": name, "group": kind.group, "kind": kind.plural})
+
+    @staticmethod
+    def conflict(kind: Kind, name: str) -> Conflict:
+        return Conflict(
+            f'Operation cannot be fulfilled on {kind.group_resource} "{name}": the object has '
+            "been modified; please apply your changes to the latest version and try again",
+            details={"name": name, "group": kind.group, "kind": kind.plural},
+        )
+
+    def _entry(
+        self, actor: str, verb: str, kind: Kind, key: str, outcome: str,
+        obj: dict[str, Any], data: dict[str, Any] | None = None,
+    ) -> JournalEntry:
+        md = obj.get("metadata") or {}
+        info = {"kind": kind.kind, "name": md.get("name", ""), "namespace": md.get("namespace")}
+        if data:
+            info.update(data)
+        return JournalEntry("command", actor, verb, key, outcome, time=self.clock(), data=info)
+
+    def journal_command(
+        self, actor: str, verb: str, target: str, outcome: str, data: dict[str, Any] | None = None
+    ) -> None:
+        """Record a command that wrote nothing (rejected, unchanged, dry run)."""
+        self.store.append_journal([JournalEntry(
+            "command", actor, verb, target, outcome, self.store.current_revision(),
+            self.clock(), data)])
+
+    def _journal_rejected(self, actor: str, verb: str, kind: Kind, key: str, outcome: str) -> None:
+        self.journal_command(actor, verb, key, outcome, {"kind": kind.kind})
+
+    def _bootstrap(self) -> None:
+        ops, entries = [], []
+        for obj in initial_objects():
+            kind = self.kind_for(obj)
+            self._prepare_create(kind, obj)
+            md = obj["metadata"]
+            key = kind.key(md.get("namespace"), md["name"])
+            ops.append(Put(key, encode(obj), 0))
+            entries.append(self._entry("kube-apiserver", "create", kind, key, "created", obj))
+        self.store.txn(ops, entries)
+
+
+def _with_revision(entry: JournalEntry, revision: int) -> JournalEntry:
+    return JournalEntry(entry.type, entry.actor, entry.verb, entry.target, entry.outcome,
+                        revision, entry.time, entry.data)
+
+
+def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:
+    for prefix, kind in by_prefix.items():
+        if key.startswith(prefix):
+            rest = key[len(prefix):]
+            if rest.count("/") == (1 if kind.namespaced else 0):
+                return kind
+    return None
+
+
+def _finalizers_done(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """An update removed the last finalizer of a deleting object with no grace period left:
+    the apiserver deletes it (store.go ShouldDeleteDuringUpdate)."""
+    md = new["metadata"]
+    return bool(
+        md.get("deletionTimestamp")
+        and not md.get("finalizers")
+        and old["metadata"].get("finalizers")
+        and not md.get("deletionGracePeriodSeconds")
+    )
+
+
+def _generation_changes(kind: Kind, new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Deployment: spec or annotations; ReplicaSet: spec; custom resources: all but metadata
+    and status (k8s-semantics.md section 2)."""
+    if kind.is_custom:
+        strip = lambda o: {k: v for k, v in o.items() if k not in ("metadata", "status")}  # noqa: E731
+        return strip(new) != strip(old)
+    if new.get("spec") != old.get("spec"):
+        return True
+    if kind.kind == "Deployment":
+        return (new["metadata"].get("annotations") or {}) != (
+            old["metadata"].get("annotations") or {})
+    return False

@@ -1,0 +1,59 @@
+"""Resource quantities (`500m`, `64Mi`, `1.5`, `2e3`) parsed as resource.ParseQuantity does.
+
+`parse_quantity(text)` gives an exact `Fraction` or raises `QuantityError` with the real message
+(the decoder reports it: `... cannot be handled as a Pod: quantities must match the regular
+expression ...`). Used by the type checks and by the requests <= limits rule.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+FORMAT_WRONG = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+NUMERIC = "unable to parse numeric part of quantity"
+SUFFIX = "unable to parse quantity's suffix"
+
+_FORMAT = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_EXPONENT = re.compile(r"^[eE]([-+]?[0-9]+)$")
+
+
+class QuantityError(ValueError):
+    """The quantity does not parse; `str()` is resource.ParseQuantity's message."""
+
+
+def parse_quantity(text: str) -> Fraction:
+    text = text.strip() if isinstance(text, str) else text
+    if not isinstance(text, str) or not text:
+        raise QuantityError(FORMAT_WRONG)
+    m = _FORMAT.match(text)
+    if not m:
+        raise QuantityError(FORMAT_WRONG)
+    number, suffix = m.groups()
+    if number.count(".") > 1 or number.strip("+-") in ("", "."):
+        raise QuantityError(NUMERIC)
+    try:
+        value = Fraction(number)
+    except ValueError as e:
+        raise QuantityError(NUMERIC) from e
+    if suffix in _BINARY:
+        return value * 1024 ** _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return value * Fraction(10) ** _DECIMAL[suffix]
+    exp = _EXPONENT.match(suffix)
+    if exp:
+        return value * Fraction(10) ** int(exp.group(1))
+    raise QuantityError(SUFFIX)
+
+
+def quantity_of(value: object) -> Fraction:
+    """A JSON value of a quantity field: a string or a bare number."""
+    if isinstance(value, bool):
+        raise QuantityError(FORMAT_WRONG)
+    if isinstance(value, int | float):
+        return parse_quantity(repr(value) if isinstance(value, float) else str(value))
+    return parse_quantity(value)  # type: ignore[arg-type]

@@ -1,0 +1,91 @@
+"""What every command needs: the store path, the API server, kind lookup, and the two streams.
+
+stdout carries kubectl's text (or data with -o json|yaml|name); the dim CQRS notes go to stderr,
+so scripts can parse stdout as they would kubectl's. Rich is imported only when a note is printed
+to a terminal; without a TTY (or with NO_COLOR) notes are plain lines with no escape codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kubesim.model.errors import KubesimError, UnsupportedKind
+
+if TYPE_CHECKING:
+    from kubesim.api.server import ApiServer
+    from kubesim.model.kinds import Kind
+
+DEFAULT_STORE = Path(".kubesim") / "store.db"
+
+
+def store_path() -> Path:
+    """`--store PATH` (the CLI puts it in KUBESIM_STORE), else ./.kubesim/store.db."""
+    return Path(os.environ.get("KUBESIM_STORE") or DEFAULT_STORE)
+
+
+@cache
+def api() -> ApiServer:
+    from kubesim.api.server import ApiServer
+    from kubesim.store import open_store
+
+    return ApiServer(open_store(str(store_path())))
+
+
+def close() -> None:
+    if api.cache_info().currsize:
+        api().store.close()
+        api.cache_clear()
+
+
+def resolve_kind(resource: str) -> Kind:
+    """kubectl's resource argument (`deploy`, `deployments.apps`, `Shirt`) to a Kind."""
+    reg = api().registry()
+    kind = reg.try_for_resource(resource)
+    if kind is None:
+        raise UnsupportedKind(
+            f'the server doesn\'t have a resource type "{resource}"',
+            hint="kubesim serves: " + ", ".join(sorted(k.plural for k in reg.kinds)),
+        )
+    return kind
+
+
+def out(text: str) -> None:
+    """kubectl's own text, to stdout."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def note(text: str, *, quiet: bool = False) -> None:
+    """A CQRS annotation (dim on a colour terminal), to stderr."""
+    if quiet:
+        return
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        sys.stderr.write(f"\x1b[2m{text}\x1b[0m\n")
+    else:
+        sys.stderr.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def parse_kind_names(args: list[str]) -> list[tuple[str, list[str]]]:
+    """kubectl's `KIND[,KIND] [NAME ...]` or `KIND/NAME ...` forms, as (resource, names) pairs."""
+    if not args:
+        raise KubesimError(
+            "you must specify the type of resource to get. Use \"kubesim get all\" or "
+            "a kind such as pods, deployments, services"
+        )
+    if all("/" in a for a in args):
+        pairs: dict[str, list[str]] = {}
+        for a in args:
+            resource, name = a.split("/", 1)
+            pairs.setdefault(resource, []).append(name)
+        return list(pairs.items())
+    if any("/" in a for a in args):
+        raise KubesimError("there is no need to specify a resource type as a separate "
+                           "argument when passing arguments in resource/name form")
+    return [(r, args[1:]) for r in args[0].split(",") if r]

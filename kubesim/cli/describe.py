@@ -1,0 +1,52 @@
+"""Gathers what `kubectl describe` shows besides the object: its events and related objects.
+
+Called by `kubesim describe` (cli/get.py); the text itself is kubesim.view.describe's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubesim.api.server import ApiServer
+from kubesim.model.kinds import Kind, builtin
+from kubesim.model.objects import controller_ref
+
+
+def describe_object(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> str:
+    from kubesim.view.describe import describe
+
+    md = obj["metadata"]
+    ns = md.get("namespace")
+    events, _ = api.list(builtin("Event"), ns)
+    about = [e for e in events if (e.get("involvedObject") or {}).get("uid") == md.get("uid")
+             or ((e.get("involvedObject") or {}).get("name") == md.get("name")
+                 and (e.get("involvedObject") or {}).get("kind") == kind.kind)]
+    return describe(kind, obj, api.clock(), about, _related(api, kind, obj))
+
+
+def _related(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    ns = obj["metadata"].get("namespace")
+    if kind.kind == "Deployment":
+        owned = [rs for rs in api.list(builtin("ReplicaSet"), ns)[0]
+                 if (controller_ref(rs) or {}).get("uid") == obj["metadata"].get("uid")]
+        template = (obj.get("spec") or {}).get("template")
+        new = [rs for rs in owned if _same_template(rs, template)]
+        old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas")]
+        return {"new_replica_set": new[0] if new else None, "old_replica_sets": old}
+    if kind.kind in ("ReplicaSet", "Node"):
+        pods, _ = api.list(builtin("Pod"), ns)
+        return {"pods": pods}
+    if kind.kind == "Service":
+        return {"endpoints": api.try_get(builtin("Endpoints"), ns, obj["metadata"]["name"])}
+    return {}
+
+
+def _same_template(rs: dict[str, Any], template: dict[str, Any] | None) -> bool:
+    """The Deployment controller's EqualIgnoreHash: templates equal but for pod-template-hash."""
+    import copy
+
+    a = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
+    b = copy.deepcopy(template or {})
+    for t in (a, b):
+        (t.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
+    return a == b

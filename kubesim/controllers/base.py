@@ -1,0 +1,88 @@
+"""What every controller is: a named consumer with informers, a workqueue and a reconcile.
+
+A controller declares the informers it needs (`InformerSpec`: its projection is its own, e.g. the
+scheduler has no Services), registers event handlers that turn events into workqueue keys in
+`setup`, and implements `reconcile(key)`, which reads only its listers and writes only through its
+client. It returns nothing when done, or raises / returns a delay to be requeued. The runtime
+(kubesim/sim) delivers events, runs workers, and journals every delivery and reconcile.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubesim.client.cache import IndexFunc
+from kubesim.client.clientset import Client
+from kubesim.client.informer import Handler, Informer, Lister
+from kubesim.client.workqueue import RateLimitingQueue
+from kubesim.model.kinds import Kind
+
+Object = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InformerSpec:
+    kind: str  # Kind.kind of a built-in kind, or of a custom resource
+    accept: Callable[[Object], bool] | None = None  # a field selector (e.g. spec.nodeName == n)
+    indexers: dict[str, IndexFunc] | None = None
+
+
+class Requeue(Exception):  # noqa: N818 - the word controller-runtime uses
+    """Raise from reconcile to have the key requeued with rate limiting (an error return)."""
+
+
+@dataclass
+class ControllerContext:
+    """What the runtime hands a controller: its own informers, queue, client and clock."""
+
+    name: str
+    informers: dict[str, Informer]
+    queue: RateLimitingQueue
+    client: Client
+    now: Callable[[], float]
+    rng: random.Random
+    kinds: Callable[[str], Kind]
+    #: record a Kubernetes Event about an object (the EventRecorder)
+    record_event: Callable[..., None]
+    #: enqueue a key, remembering which revision triggered it (the journal's "triggers")
+    enqueue: Callable[[str], None]
+    enqueue_after: Callable[[str, float], None]
+    reads: list[int] = field(default_factory=lambda: [0])
+
+    def lister(self, kind: str) -> Lister:
+        return Lister(self.informers[kind], self.reads)
+
+    def handle(self, kind: str, handler: Handler) -> None:
+        self.informers[kind].add_handler(handler)
+
+
+class Controller:
+    """Base class: subclasses set `name`, `workers`, and implement informers/setup/reconcile."""
+
+    name: str = "controller"
+    #: concurrent reconciles (kube-controller-manager: deployment 5, replicaset 5, gc 20)
+    workers: int = 1
+
+    def informers(self) -> list[InformerSpec]:
+        raise NotImplementedError
+
+    def setup(self, ctx: ControllerContext) -> None:
+        self.ctx = ctx
+
+    def reconcile(self, key: str) -> float | None:
+        """Make the world match the desired state for `key`; return a delay to requeue after."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Called once the informers have synced (after the first LIST)."""
+
+
+def split_key(key: str) -> tuple[str | None, str]:
+    """`ns/name` -> (ns, name); `name` -> (None, name)."""
+    if "/" in key:
+        ns, name = key.split("/", 1)
+        return ns, name
+    return None, key

@@ -1,0 +1,178 @@
+"""The Store contract: etcd's MVCC key-value model plus kubesim's journal.
+
+Semantics (etcd v3, see shared/reference/k8s-semantics.md section 1):
+- one global revision; an empty store is at revision 1; every transaction that changes something
+  takes exactly one new revision for all its keys, and every event it produces carries it;
+- each key keeps create_revision, mod_revision and version (1 on create, +1 per change; a delete
+  resets it, so the next create has version 1 again);
+- a `Put` with `expect_mod_revision` is a compare-and-swap (0 means "must not exist"); if any
+  compare of a transaction fails nothing is written and `TxnResult.succeeded` is False;
+- a Put whose value is byte-identical to the stored one writes nothing: no revision, no event;
+  a Delete of a missing key writes nothing;
+- history is kept until `compact(rev)`; reads and watches before the compaction floor raise
+  `Compacted`, reads after the current revision raise `FutureRevision`;
+- `events(start)` is etcd's watch: every event with revision >= start, in revision order (within
+  a revision, in the order of the transaction's operations);
+- the journal (commands, deliveries, reconciles, relists, ...) is appended in the same transaction
+  as the write it describes, so the command log can never disagree with the objects.
+
+Values are opaque bytes to the store (the API stores canonical JSON). Nothing outside
+kubesim/store knows which backend is in use; every backend passes tests/store/contract.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue:
+    key: str
+    value: bytes
+    create_revision: int
+    mod_revision: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One watch event. For DELETE, `value` is the last value before the delete (what the API
+    server sends: the old object stamped with the delete's revision) and version is 0."""
+
+    type: str  # "PUT" or "DELETE"
+    key: str
+    revision: int
+    value: bytes
+    create_revision: int
+    version: int
+    prev_value: bytes | None = None
+
+    @property
+    def is_create(self) -> bool:
+        return self.type == "PUT" and self.version == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    key: str
+    value: bytes
+    #: None: unconditional; 0: the key must not exist; N: the key's mod_revision must be N
+    expect_mod_revision: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    key: str
+    expect_mod_revision: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TxnResult:
+    succeeded: bool
+    #: the revision this transaction took; if it changed nothing (or failed), the current revision
+    revision: int
+    #: the keys actually written (a no-op Put or a Delete of a missing key is not listed)
+    changed: tuple[str, ...] = ()
+    #: on a failed compare: the key whose compare failed, and its current value (None if absent)
+    failed_key: str | None = None
+    current: KeyValue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One line of the journal.
+
+    type: "command" (actor, verb, target, outcome, revision = the revision it produced, or the
+    current one if it wrote nothing), "delivery" (actor = consumer, revision delivered),
+    "reconcile" (actor = consumer, target = key, outcome "no-op" or "wrote", data: triggers,
+    writes, duration), "relist" (actor, revision, data: objects, seconds), "cache" and others the
+    read side adds. `time` is the clock of whoever wrote it (wall clock for command-side
+    processes, the control plane's clock otherwise). `seq` is assigned by the store.
+    """
+
+    type: str
+    actor: str = ""
+    verb: str = ""
+    target: str = ""
+    outcome: str = ""
+    revision: int = 0
+    time: float = 0.0
+    data: dict[str, Any] | None = field(default=None, compare=False)
+    seq: int = 0
+
+
+class Store(ABC):
+    """The write model. Every method is safe to call from several processes at once."""
+
+    @abstractmethod
+    def txn(self, ops: Sequence[Put | Delete], journal: Sequence[JournalEntry] = ()) -> TxnResult:
+        """Apply all ops atomically under one new revision, with the journal entries, or nothing.
+
+        Journal entries passed here get `revision` set to the transaction's result revision
+        (the new one, or the current one if nothing changed) and are written in the same
+        transaction. If a compare fails, nothing is written, journal included.
+        """
+
+    @abstractmethod
+    def get(self, key: str, revision: int | None = None) -> KeyValue | None:
+        """The key's value at `revision` (default: now), or None if absent then."""
+
+    @abstractmethod
+    def range(
+        self, prefix: str, revision: int | None = None, limit: int | None = None
+    ) -> tuple[list[KeyValue], int]:
+        """All keys starting with `prefix` at `revision`, sorted by key, and the revision read
+        (the current revision when `revision` is None: a list's resourceVersion)."""
+
+    @abstractmethod
+    def count(self, prefix: str) -> int:
+        """How many keys start with `prefix` now."""
+
+    @abstractmethod
+    def events(
+        self,
+        start_revision: int,
+        prefix: str = "",
+        end_revision: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Watch: events with start_revision <= revision (<= end_revision), in order."""
+
+    @abstractmethod
+    def current_revision(self) -> int: ...
+
+    @abstractmethod
+    def compact_revision(self) -> int:
+        """The compaction floor: reads and watches below it raise Compacted (0: never compacted)."""
+
+    @abstractmethod
+    def compact(self, revision: int) -> None:
+        """Drop history superseded before `revision` (the latest version of each key is kept)."""
+
+    @abstractmethod
+    def append_journal(self, entries: Iterable[JournalEntry]) -> None:
+        """Append entries in one transaction (the read side batches them per loop tick)."""
+
+    @abstractmethod
+    def journal(
+        self,
+        types: Sequence[str] | None = None,
+        since_seq: int = 0,
+        actor: str | None = None,
+        min_revision: int | None = None,
+        max_revision: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Journal entries with seq > since_seq, filtered, in seq order."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

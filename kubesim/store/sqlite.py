@@ -1,0 +1,510 @@
+"""The default write model: etcd's MVCC key-value store and kubesim's journal in one SQLite file.
+
+Opened through `kubesim.store.open_store` by the command side (`kubesim apply`, ... write and
+exit) and by the read side (`kubesim up`/`reconcile` tail `events()`), often by several processes
+at once on the same file. The semantics are base.py's; the file format is schema.py's.
+
+Concurrency and durability:
+- WAL mode: readers never block the writer and see a consistent snapshot per read transaction;
+- every write is `BEGIN IMMEDIATE` (it takes the write lock before reading, so a transaction
+  never has to upgrade a read lock, which fails under contention whatever the busy timeout), with
+  a busy timeout and a retry loop on top: "database is locked" never reaches the caller;
+- synchronous=NORMAL: in WAL mode a commit survives a crash of any process (the data is in the
+  WAL file, which the OS keeps); only a power loss or OS crash may lose the last commits, never
+  corrupt the file.
+A store object may be shared by threads (one lock serialises its connection).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from kubesim.model.errors import Compacted, FutureRevision, StoreError
+from kubesim.store import schema
+from kubesim.store.base import (
+    Delete,
+    Event,
+    JournalEntry,
+    KeyValue,
+    Put,
+    Store,
+    TxnResult,
+)
+
+T = TypeVar("T")
+_NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
+
+BUSY_TIMEOUT_S = 5.0
+#: how long the retry loop keeps trying to get the write lock before giving up with a StoreError
+LOCK_DEADLINE_S = 120.0
+#: WAL pages between automatic checkpoints (SQLite's default is 1000): fewer, larger checkpoints
+#: copy each hot page (the tails of history and journal) once for more commits.
+WAL_AUTOCHECKPOINT = 1000
+
+_REV = "SELECT MAX(revision) FROM history"
+_FLOOR_AND_REV = (
+    "SELECT (SELECT value FROM meta WHERE key = 'compact_revision'), "
+    "(SELECT MAX(revision) FROM history)"
+)
+_REV_AND_KV = (
+    "SELECT (SELECT MAX(revision) FROM history), k.value, k.create_rev, k.mod_rev, k.version "
+    "FROM (SELECT 1) LEFT JOIN kv k ON k.key = ?"
+)
+_KV_GET = "SELECT value, create_rev, mod_rev, version FROM kv WHERE key = ?"
+_KV_INSERT = "INSERT INTO kv VALUES (?, ?, ?, ?, ?)"
+_KV_UPDATE = "UPDATE kv SET value = ?, mod_rev = ?, version = ? WHERE key = ?"
+_KV_DELETE = "DELETE FROM kv WHERE key = ?"
+_HISTORY_INSERT = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)"
+_HISTORY_GET = (
+    "SELECT value, create_rev, revision, version, deleted FROM history "
+    "WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1"
+)
+_JOURNAL_INSERT = (
+    "INSERT INTO journal (type, actor, verb, target, outcome, revision, time, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# An event row: PUT rows carry the previous value (looked up, not stored: history rows stay
+# small); a DELETE row stores the deleted value, which is both its value and its prev_value.
+_EVENT_COLUMNS = (
+    "SELECT h.revision, h.sub, h.key, h.deleted, h.value, h.create_rev, h.version, "
+    "CASE WHEN h.deleted THEN h.value WHEN h.version > 1 THEN (SELECT p.value FROM history p "
+    "WHERE p.key = h.key AND p.revision < h.revision ORDER BY p.revision DESC LIMIT 1) END "
+    "FROM history h WHERE "
+)
+# Compact(n): drop rows below n except, per key, the newest one below n, unless it is a delete.
+_COMPACT = (
+    "DELETE FROM history WHERE revision < :n AND (deleted OR EXISTS (SELECT 1 FROM history l "
+    "WHERE l.key = history.key AND l.revision > history.revision AND l.revision < :n))"
+)
+
+
+def prefix_end(prefix: str) -> str | None:
+    """The smallest string above every string that starts with `prefix` (None: no bound)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: skip to the next character
+            last = 0xE000
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None
+
+
+def _prefix_clause(prefix: str, column: str = "key") -> tuple[str, tuple[str, ...]]:
+    end = prefix_end(prefix)
+    if end is None:
+        return "1", ()
+    return f"{column} >= ? AND {column} < ?", (prefix, end)
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target,
+        timeout=BUSY_TIMEOUT_S,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=256,
+    )
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+    return conn
+
+
+class SqliteStore(Store):
+    """The Store contract on one SQLite file (`path`), or in memory when `path` is None."""
+
+    def __init__(self, path: str | Path | None, create: bool = True) -> None:
+        self._path = None if path is None or str(path) == ":memory:" else Path(path)
+        self._where = str(self._path) if self._path else ":memory:"
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._conn = self._open(create)
+        self._cur = self._conn.cursor()
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open(self, create: bool) -> sqlite3.Connection:
+        p = self._path
+        if p is None:
+            conn = _connect(":memory:")
+            self._retry(conn, lambda: self._create_schema(conn))
+            return conn
+        if p.is_dir():
+            raise StoreError(f"{p} is a directory, not a kubesim store")
+        fresh = not p.exists() or p.stat().st_size == 0
+        if fresh and not create:
+            state = "is empty" if p.exists() else "does not exist"
+            raise StoreError(f"no kubesim store at {p} (the file {state})")
+        if fresh:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create the store file {p}: {e.strerror or e}") from e
+        else:
+            schema.check_file(p)  # before SQLite touches the file
+        try:
+            conn = _connect(str(p))
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the store file {p}: {e}") from e
+        try:
+            if fresh:
+                self._retry(conn, lambda: self._create_schema(conn))
+            self._retry(conn, lambda: self._check_schema(conn))
+            self._retry(conn, lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have created the store since we looked: check under the lock.
+            empty = conn.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone() is None
+            if empty and conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+                conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+                for statement in schema.DDL.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.executemany("INSERT INTO meta VALUES (?, ?)", schema.META_ROWS)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        where = self._where
+        if conn.execute("PRAGMA application_id").fetchone()[0] != schema.APPLICATION_ID:
+            raise StoreError(f"{where} is not a kubesim store (an SQLite database of another kind)")
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        schema.check_version(where, user_version)
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{where} is not a kubesim store (no meta table)") from e
+        if meta.get("magic") != schema.MAGIC or not isinstance(meta.get("schema_version"), int):
+            raise StoreError(f"{where} is not a kubesim store (no kubesim marker)")
+        schema.check_version(where, meta["schema_version"])
+
+    # -- transactions and retries ----------------------------------------------------------
+
+    def _retry(self, conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
+        deadline = 0.0
+        delay = 0.001
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as e:
+                text = str(e)
+                if "locked" not in text and "busy" not in text:
+                    raise StoreError(f"store {self._where}: {text}") from e
+                now = time.monotonic()
+                if not deadline:
+                    deadline = now + LOCK_DEADLINE_S
+                elif now > deadline:
+                    raise StoreError(
+                        f"the store {self._where} stayed locked by another process for more "
+                        f"than {LOCK_DEADLINE_S:.0f} s"
+                    ) from e
+                time.sleep(delay)  # contention only: back off, then try again
+                delay = min(delay * 2, 0.05)
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"store {self._where}: {e}") from e
+
+    def _run(self, begin: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(cursor, *args) in one transaction (BEGIN IMMEDIATE for writes), retrying."""
+        with self._lock:
+            if self._conn is None:
+                raise StoreError(f"store {self._where} is closed")
+            try:
+                return self._attempt(begin, fn, args)
+            except sqlite3.OperationalError:
+                pass  # busy or locked past the busy timeout (or worse): the slow path decides
+            return self._retry(self._conn, lambda: self._attempt(begin, fn, args))
+
+    def _attempt(self, begin: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        cur = self._cur
+        cur.execute(begin)
+        try:
+            result = fn(cur, *args)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        try:
+            cur.execute("COMMIT")
+        except BaseException:
+            if self._conn is not None and self._conn.in_transaction:
+                cur.execute("ROLLBACK")  # so that the retry starts afresh
+            raise
+        return result
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One statement outside an explicit transaction (a statement reads one snapshot)."""
+        with self._lock:
+            if self._conn is None:
+                raise StoreError(f"store {self._where} is closed")
+            try:
+                return self._cur.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:
+                pass
+            return self._retry(self._conn, lambda: self._cur.execute(sql, params).fetchall())
+
+    def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._run("BEGIN IMMEDIATE", fn, *args)
+
+    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._run("BEGIN", fn, *args)
+
+    @staticmethod
+    def _check_revision(cur: sqlite3.Cursor, revision: int) -> int:
+        """Raise Compacted/FutureRevision for `revision`; return the current revision."""
+        floor, current = cur.execute(_FLOOR_AND_REV).fetchone()
+        current = current or 1
+        if revision < floor:
+            raise Compacted(revision, floor)
+        if revision > current:
+            raise FutureRevision(revision, current)
+        return current
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def txn(self, ops: Sequence[Put | Delete], journal: Sequence[JournalEntry] = ()) -> TxnResult:
+        if len(ops) > 1 and len({op.key for op in ops}) != len(ops):
+            raise ValueError("a transaction may not name the same key twice (as in etcd)")
+        for op in ops:
+            if type(op) is Put and not isinstance(op.value, bytes):
+                raise TypeError(f"Put value for {op.key} must be bytes")
+        return self._write(self._apply, ops, journal)
+
+    @staticmethod
+    def _apply(
+        cur: sqlite3.Cursor, ops: Sequence[Put | Delete], journal: Sequence[JournalEntry]
+    ) -> TxnResult:
+        execute = cur.execute
+        rows = []
+        if ops:  # the revision and the first key in one statement: the common case is one key
+            rev, *first = execute(_REV_AND_KV, (ops[0].key,)).fetchone()
+            rev = rev or 1
+        else:
+            rev = execute(_REV).fetchone()[0] or 1
+        for i, op in enumerate(ops):
+            if i:
+                row = execute(_KV_GET, (op.key,)).fetchone()
+            else:
+                row = None if first[0] is None else tuple(first)
+            expect = op.expect_mod_revision
+            if expect is not None and (row[2] if row else 0) != expect:
+                current = KeyValue(op.key, *row) if row else None
+                return TxnResult(False, rev, failed_key=op.key, current=current)
+            rows.append(row)
+        new = rev + 1
+        changed: list[str] = []
+        for op, row in zip(ops, rows, strict=True):
+            key = op.key
+            if type(op) is Put:
+                value = op.value
+                if row is None:
+                    create, version = new, 1
+                    execute(_KV_INSERT, (key, value, new, new, 1))
+                elif row[0] == value:
+                    continue  # byte-identical: etcd is not written
+                else:
+                    create, version = row[1], row[3] + 1
+                    execute(_KV_UPDATE, (value, new, version, key))
+                execute(_HISTORY_INSERT, (new, len(changed), key, 0, value, create, version))
+            else:
+                if row is None:
+                    continue
+                execute(_KV_DELETE, (key,))
+                execute(_HISTORY_INSERT, (new, len(changed), key, 1, row[0], row[1], 0))
+            changed.append(key)
+        result = new if changed else rev
+        if journal:
+            _insert_journal(cur, journal, result)
+        return TxnResult(True, result, tuple(changed))
+
+    def append_journal(self, entries: Iterable[JournalEntry]) -> None:
+        batch = list(entries)
+        if batch:
+            self._write(_insert_journal, batch, None)
+
+    def compact(self, revision: int) -> None:
+        self._write(self._compact, revision)
+
+    @staticmethod
+    def _compact(cur: sqlite3.Cursor, revision: int) -> None:
+        floor = cur.execute(_FLOOR_AND_REV).fetchone()[0]
+        if revision <= floor:
+            raise Compacted(revision, floor)
+        SqliteStore._check_revision(cur, revision)
+        cur.execute(_COMPACT, {"n": revision})
+        cur.execute("UPDATE meta SET value = ? WHERE key = 'compact_revision'", (revision,))
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, key: str, revision: int | None = None) -> KeyValue | None:
+        """`revision` None (or <= 0, as in etcd) reads now."""
+        if revision is None or revision <= 0:
+            rows = self._query(_KV_GET, (key,))
+            return KeyValue(key, *rows[0]) if rows else None
+        return self._read(self._get, key, revision)
+
+    def _get(self, cur: sqlite3.Cursor, key: str, revision: int) -> KeyValue | None:
+        self._check_revision(cur, revision)
+        row = cur.execute(_HISTORY_GET, (key, revision)).fetchone()
+        if row is None or row[4]:
+            return None
+        return KeyValue(key, row[0], row[1], row[2], row[3])
+
+    def range(
+        self, prefix: str, revision: int | None = None, limit: int | None = None
+    ) -> tuple[list[KeyValue], int]:
+        return self._read(self._range, prefix, revision, limit)
+
+    def _range(
+        self, cur: sqlite3.Cursor, prefix: str, revision: int | None, limit: int | None
+    ) -> tuple[list[KeyValue], int]:
+        where, params = _prefix_clause(prefix)
+        tail = "" if limit is None else f" LIMIT {int(limit)}"
+        if revision is None or revision <= 0:
+            current = cur.execute(_REV).fetchone()[0] or 1
+            sql = f"SELECT key, value, create_rev, mod_rev, version FROM kv WHERE {where}"
+            rows = cur.execute(sql + " ORDER BY key" + tail, params).fetchall()
+            return [KeyValue(*row) for row in rows], current
+        self._check_revision(cur, revision)
+        # SQLite returns the bare columns of the row holding MAX(revision) in each group.
+        sql = (
+            "SELECT key, value, create_rev, MAX(revision), version, deleted FROM history "
+            f"WHERE {where} AND revision <= ? GROUP BY key ORDER BY key"
+        )
+        items: list[KeyValue] = []
+        for key, value, create, mod, version, deleted in cur.execute(sql, (*params, revision)):
+            if not deleted:
+                items.append(KeyValue(key, value, create, mod, version))
+                if limit is not None and len(items) >= limit:
+                    break
+        return items, revision
+
+    def count(self, prefix: str) -> int:
+        where, params = _prefix_clause(prefix)
+        sql = f"SELECT COUNT(*) FROM kv WHERE {where}"
+        return self._query(sql, params)[0][0]
+
+    def events(
+        self,
+        start_revision: int,
+        prefix: str = "",
+        end_revision: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Watch from `start_revision` (inclusive). A `limit` never splits a revision: the
+        events of the last revision returned are all returned (etcd's "atomic" guarantee)."""
+        return self._read(self._events, start_revision, prefix, end_revision, limit)
+
+    @staticmethod
+    def _events(
+        cur: sqlite3.Cursor, start: int, prefix: str, end: int | None, limit: int | None
+    ) -> list[Event]:
+        floor = cur.execute(_FLOOR_AND_REV).fetchone()[0]
+        if start < floor:
+            raise Compacted(start, floor)
+        where, params = _prefix_clause(prefix, "h.key")
+        sql = f"{_EVENT_COLUMNS}h.revision >= ? AND {where}"
+        args: tuple[Any, ...] = (start, *params)
+        if end is not None:
+            sql += " AND h.revision <= ?"
+            args += (end,)
+        sql += " ORDER BY h.revision, h.sub"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = cur.execute(sql, args).fetchall()
+        if limit is not None and rows and len(rows) >= limit:
+            last_rev, last_sub = rows[-1][0], rows[-1][1]
+            rest = f"{_EVENT_COLUMNS}h.revision = ? AND h.sub > ? AND {where} ORDER BY h.sub"
+            rows += cur.execute(rest, (last_rev, last_sub, *params)).fetchall()
+        return [
+            Event("DELETE" if deleted else "PUT", key, rev, value, create, version, prev)
+            for rev, _sub, key, deleted, value, create, version, prev in rows
+        ]
+
+    def current_revision(self) -> int:
+        return self._query(_REV)[0][0] or 1
+
+    def compact_revision(self) -> int:
+        return self._query(_FLOOR_AND_REV)[0][0]
+
+    def journal(
+        self,
+        types: Sequence[str] | None = None,
+        since_seq: int = 0,
+        actor: str | None = None,
+        min_revision: int | None = None,
+        max_revision: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        sql = (
+            "SELECT type, actor, verb, target, outcome, revision, time, data, seq FROM journal "
+            "WHERE seq > ?"
+        )
+        args: list[Any] = [since_seq]
+        if types is not None:
+            sql += f" AND type IN ({', '.join('?' * len(types))})"
+            args += types
+        if actor is not None:
+            sql += " AND actor = ?"
+            args.append(actor)
+        if min_revision is not None:
+            sql += " AND revision >= ?"
+            args.append(min_revision)
+        if max_revision is not None:
+            sql += " AND revision <= ?"
+            args.append(max_revision)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._query(sql, args)
+        return [
+            JournalEntry(t, a, v, tg, o, r, tm, None if d is None else orjson.loads(d), s)
+            for t, a, v, tg, o, r, tm, d, s in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _insert_journal(
+    cur: sqlite3.Cursor, entries: Sequence[JournalEntry], revision: int | None
+) -> None:
+    """Insert journal rows; `revision` (if not None) replaces each entry's revision."""
+    rows = [
+        (
+            e.type,
+            e.actor,
+            e.verb,
+            e.target,
+            e.outcome,
+            e.revision if revision is None else revision,
+            e.time,
+            None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS).decode(),
+        )
+        for e in entries
+    ]
+    if len(rows) == 1:
+        cur.execute(_JOURNAL_INSERT, rows[0])
+    else:
+        cur.executemany(_JOURNAL_INSERT, rows)

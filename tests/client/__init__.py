@@ -1,0 +1,1 @@
+"""Tests of kubesim.client: workqueue and informer cache."""

@@ -1,0 +1,204 @@
+"""The Store contract on SqliteStore, plus what only the SQLite file store promises: the file
+format checks (a foreign or newer file is refused and left untouched), persistence, settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kubesim.model.errors import StoreError
+from kubesim.store import open_store, schema
+from kubesim.store.base import JournalEntry, KeyValue, Put, Store
+from kubesim.store.sqlite import SqliteStore, prefix_end
+from tests.store.contract import StoreContract
+
+
+class TestSqliteContract(StoreContract):
+    @pytest.fixture
+    def new_store(self, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+        opened: list[Store] = []
+
+        def make() -> Store:
+            opened.append(SqliteStore(tmp_path / f"s{len(opened)}" / "store.db"))
+            return opened[-1]
+
+        yield make
+        for s in opened:
+            s.close()
+
+
+class TestInMemoryContract(StoreContract):
+    """Path None: an in-memory database (tests only; the CLI always passes a file)."""
+
+    @pytest.fixture
+    def new_store(self) -> Callable[[], Store]:
+        return lambda: SqliteStore(None)
+
+
+def snapshot(path: Path) -> tuple[bytes, list[str]]:
+    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+
+
+def test_creates_parent_directories_and_persists(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "store.db"
+    with SqliteStore(path) as store:
+        assert store.path == path
+        store.txn([Put("/k", b"v")], [JournalEntry("command", target="/k")])
+    with SqliteStore(path, create=False) as store:
+        assert store.current_revision() == 2
+        assert store.get("/k") == KeyValue("/k", b"v", 2, 2, 1)
+        assert [j.revision for j in store.journal()] == [2]
+
+
+def test_file_settings(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with SqliteStore(path) as store:
+        conn = store._conn
+        assert conn is not None
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    header = path.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == schema.APPLICATION_ID
+    assert int.from_bytes(header[60:64], "big") == schema.SCHEMA_VERSION
+
+
+def test_two_handles_on_one_file_see_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with SqliteStore(path) as writer, open_store(str(path)) as reader:
+        writer.txn([Put("/k", b"1")])
+        assert reader.current_revision() == 2
+        assert [e.key for e in reader.events(2)] == ["/k"]
+        reader.txn([Put("/k", b"2", expect_mod_revision=2)])
+        assert writer.get("/k") == KeyValue("/k", b"2", 2, 3, 2)
+
+
+def test_missing_file_without_create(tmp_path: Path) -> None:
+    path = tmp_path / "nope" / "store.db"
+    with pytest.raises(StoreError, match=str(path)):
+        SqliteStore(path, create=False)
+    assert not path.parent.exists()
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    path.write_bytes(b"")
+    with pytest.raises(StoreError, match="empty"):
+        SqliteStore(path, create=False)
+    assert path.read_bytes() == b""
+    with SqliteStore(path) as store:
+        assert store.current_revision() == 1
+
+
+@pytest.mark.parametrize("content", [b"apiVersion: v1\nkind: Pod\n" * 20, b"x", b"SQLite format 3"])
+def test_text_file_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    before = snapshot(path)
+    with pytest.raises(StoreError, match="not a kubesim store") as info:
+        SqliteStore(path)
+    assert str(path) in str(info.value)
+    assert snapshot(path) == before
+
+
+@pytest.mark.parametrize("wal", [False, True])
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path, wal: bool) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    if wal:
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE kv (key TEXT, value BLOB)")
+    conn.execute("INSERT INTO kv VALUES ('a', x'00')")
+    conn.commit()
+    conn.close()
+    before = snapshot(path)
+    with pytest.raises(StoreError, match="not a kubesim store") as info:
+        SqliteStore(path)
+    assert str(path) in str(info.value)
+    assert snapshot(path) == before
+
+
+def _bump_schema(path: Path, version: int) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+    conn.close()  # the last connection checkpoints the WAL into the file
+
+
+def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SqliteStore(path).close()
+    _bump_schema(path, schema.SCHEMA_VERSION + 1)
+    before = snapshot(path)
+    with pytest.raises(StoreError, match="newer kubesim") as info:
+        SqliteStore(path)
+    assert str(path) in str(info.value)
+    assert snapshot(path)[0] == before[0]
+
+
+def test_newer_schema_still_in_the_wal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    keep = SqliteStore(path)  # keeps the WAL from being checkpointed on close
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'")
+    try:
+        with pytest.raises(StoreError, match="newer kubesim"):
+            SqliteStore(path)
+    finally:
+        conn.close()
+        keep.close()
+
+
+def test_kubesim_marker_missing(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SqliteStore(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE meta")
+    conn.close()
+    with pytest.raises(StoreError, match="not a kubesim store"):
+        SqliteStore(path)
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        SqliteStore(tmp_path)
+
+
+def test_closed_store(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "store.db")
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.txn([Put("/k", b"v")])
+
+
+def test_put_value_must_be_bytes(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "store.db") as store, pytest.raises(TypeError):
+        store.txn([Put("/k", "text")])  # type: ignore[arg-type]
+
+
+def test_prefix_end() -> None:
+    assert prefix_end("") is None
+    assert prefix_end("/a/") == "/a0"
+    assert prefix_end("a\U0010ffff") == "b"
+    assert prefix_end("a\ud7ff") == "a\ue000"
+
+
+def test_listing_uses_the_key_range_not_a_scan(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "store.db") as store:
+        conn = store._conn
+        assert conn is not None
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+            ("/a/", "/a0"),
+        ).fetchall()
+        assert "SEARCH" in " ".join(row[-1] for row in plan)
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM history WHERE revision >= ? ORDER BY revision, sub",
+            (5,),
+        ).fetchall()
+        assert "SEARCH" in " ".join(row[-1] for row in plan)
