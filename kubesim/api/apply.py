@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kubesim.api import validation
 from kubesim.api.lastapplied import LAST_APPLIED, with_last_applied
 from kubesim.api.merge import apply_patch, three_way_patch
 from kubesim.api.server import ApiServer
-from kubesim.model.errors import BadRequest
+from kubesim.model.errors import ApiError, BadRequest
 from kubesim.model.kinds import Kind
 from kubesim.model.objects import loads
 
@@ -44,6 +45,7 @@ def apply(
     source: str | None = None,
 ) -> ApplyResult:
     kind = api.kind_for(manifest)
+    validation.check_types(kind, manifest)  # strict decoding, before anything is read or sent
     manifest = dict(manifest)
     md = dict(manifest.get("metadata") or {})
     manifest["metadata"] = md
@@ -59,8 +61,12 @@ def apply(
     data = {"source": source} if source else None
     live = api.try_get(kind, ns, name)
     if live is None:
-        result = api.create(modified, actor=actor, dry_run=dry_run, verb="apply",
-                            journal_data=data)
+        try:
+            result = api.create(modified, actor=actor, dry_run=dry_run, verb="apply",
+                                journal_data=data)
+        except ApiError as e:
+            e.operation = "creating"  # type: ignore[attr-defined]  # kubectl: error when creating
+            raise
         return ApplyResult(kind, name, ns, "created", result.obj, result.revision, result.changed)
     original_text = (live["metadata"].get("annotations") or {}).get(LAST_APPLIED)
     original = _parse_last_applied(original_text)

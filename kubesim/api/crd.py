@@ -10,15 +10,17 @@ kubesim.api.validation.
 from __future__ import annotations
 
 import copy
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from kubesim.api.validation import field as f
 from kubesim.api.validation.meta import validate_object_meta
 from kubesim.api.validation.names import name_is_dns_subdomain
 from kubesim.model.errors import FieldError
 from kubesim.model.kinds import Kind
+from kubesim.model.objects import format_timestamp
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _ROOT_FIELDS = ("apiVersion", "kind", "metadata")
 
@@ -51,7 +53,26 @@ def kinds_from_crd(crd: dict[str, Any]) -> Kind:
         scale_subresource="scale" in subresources,
         schema=(storage.get("schema") or {}).get("openAPIV3Schema") or {},
         served_versions=served or (storage.get("name", ""),),
+        printer_columns=tuple(storage.get("additionalPrinterColumns") or ()),
     )
+
+
+def set_established(crd: dict[str, Any], now: float) -> None:
+    """The status the apiextensions controllers give an accepted CRD: names accepted,
+    Established, stored versions. (Real clusters set it a moment after the create; kubesim
+    serves the new kind at once, so the status is set with the create.)"""
+    spec = crd.get("spec") or {}
+    stamp = format_timestamp(now)
+    crd["status"] = {
+        "acceptedNames": dict(spec.get("names") or {}),
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+             "message": "no conflicts found", "lastTransitionTime": stamp},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+             "message": "the initial names have been accepted", "lastTransitionTime": stamp},
+        ],
+        "storedVersions": [_storage_version(crd).get("name", "")],
+    }
 
 
 def _preserves(schema: dict[str, Any]) -> bool:
@@ -223,6 +244,8 @@ def validate_custom(kind: Kind, obj: dict[str, Any]) -> list[FieldError]:
         props.pop(name, None)
     schema = {**schema, "properties": props}
     body = {k: v for k, v in obj.items() if k not in _ROOT_FIELDS}
+    import jsonschema
+
     validator = jsonschema.Draft4Validator(schema)
     found = sorted(
         validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.validator)

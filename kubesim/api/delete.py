@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api.server import NAMESPACE, ApiServer, decode, encode
-from kubesim.model.errors import BadRequest, NotFound
+from kubesim.model.errors import ApiError, BadRequest, NotFound
 from kubesim.model.kinds import Kind
 from kubesim.model.objects import format_timestamp
 from kubesim.store.base import Delete, KeyValue, Put
@@ -50,10 +50,22 @@ def delete(
     grace_period: int | None = None,
     dry_run: bool = False,
 ) -> DeleteResult:
+    key = kind.key(namespace, name)
+    try:
+        return _delete(api, kind, key, name, actor, propagation, grace_period, dry_run)
+    except ApiError as e:
+        if not dry_run:
+            api.reject(e, actor, "delete", kind, key, {"propagationPolicy": propagation})
+        raise
+
+
+def _delete(
+    api: ApiServer, kind: Kind, key: str, name: str, actor: str, propagation: str | None,
+    grace_period: int | None, dry_run: bool,
+) -> DeleteResult:
     if propagation is not None and propagation not in POLICIES:
         raise BadRequest(f'invalid propagationPolicy "{propagation}": must be one of '
                          + ", ".join(POLICIES))
-    key = kind.key(namespace, name)
     for _ in range(20):
         kv = api.store.get(key)
         if kv is None:
@@ -150,9 +162,9 @@ def _pending(obj: dict[str, Any]) -> str:
 
 
 def _custom_resources_of(api: ApiServer, crd: dict[str, Any]) -> list[Put | Delete]:
-    spec = crd.get("spec", {})
-    prefix = f"/registry/{spec.get('group')}/{spec.get('names', {}).get('plural')}/"
-    kvs, _ = api.store.range(prefix)
+    from kubesim.api.crd import kinds_from_crd
+
+    kvs, _ = api.store.range(kinds_from_crd(crd).prefix())  # where the API stores them
     return [Delete(kv.key, kv.mod_revision) for kv in kvs]
 
 

@@ -17,6 +17,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from kubesim.model.objects import deepcopy
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -54,9 +56,36 @@ def _without_annotation(manifest: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+_ESCAPE_TABLE = str.maketrans(_HTML_ESCAPES)
+
+
 def go_json(value: Any) -> str:
-    """`json.Marshal` of a decoded JSON value, as Go prints it."""
-    return "".join(_encode(value))
+    """`json.Marshal` of a decoded JSON value, as Go prints it.
+
+    Without floats, orjson's sorted compact output is Go's once `<`, `>`, `&`, U+2028 and
+    U+2029 are escaped (they can only occur inside strings); floats take the slow path.
+    """
+    if _has_float(value):
+        return "".join(_encode(value))
+    text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    if "<" in text or ">" in text or "&" in text or "\u2028" in text or "\u2029" in text:
+        text = text.translate(_ESCAPE_TABLE)
+    return text
+
+
+def _has_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict:
+        for item in value.values():
+            if _has_float(item):
+                return True
+    elif kind is list:
+        for item in value:
+            if _has_float(item):
+                return True
+    return False
 
 
 def _encode(value: Any):

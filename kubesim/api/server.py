@@ -17,13 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubesim.api import crd as crds
-from kubesim.api import validation
 from kubesim.api.bootstrap import initial_objects
-from kubesim.api.defaults import apply_defaults
 from kubesim.api.names import allocate_cluster_ip, generate_name, new_uid
 from kubesim.model.errors import (
     AlreadyExists,
+    ApiError,
     BadRequest,
     Conflict,
     FieldError,
@@ -111,6 +109,8 @@ class ApiServer:
         rev = max((kv.mod_revision for kv in kvs), default=0) + len(kvs)
         if self._registry is None or rev != self._registry_rev:
             reg = Registry(BUILTIN_KINDS)
+            if kvs:
+                from kubesim.api import crd as crds
             for kv in kvs:
                 crd = loads(kv.value)
                 if not (crd.get("metadata") or {}).get("deletionTimestamp"):
@@ -178,6 +178,20 @@ class ApiServer:
         verb: str = "create", journal_data: dict[str, Any] | None = None,
     ) -> WriteResult:
         kind = self.kind_for(obj)
+        try:
+            return self._create(kind, obj, actor, dry_run, verb, journal_data)
+        except ApiError as e:
+            if not dry_run:
+                md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                name = str(md.get("name") or md.get("generateName") or "")
+                ns = (md.get("namespace") or "default") if kind.namespaced else None
+                self.reject(e, actor, verb, kind, kind.key(ns, name), journal_data)
+            raise
+
+    def _create(
+        self, kind: Kind, obj: dict[str, Any], actor: str, dry_run: bool, verb: str,
+        journal_data: dict[str, Any] | None,
+    ) -> WriteResult:
         obj = deepcopy(obj)
         md = obj.setdefault("metadata", {})
         if not isinstance(md, dict):
@@ -261,13 +275,25 @@ class ApiServer:
         the command, as unchanged).
         """
         key = kind.key(namespace, name)
+        try:
+            return self._guaranteed_update(kind, key, name, mutate, actor, verb, subresource,
+                                           pinned_revision, journal_data, outcome)
+        except ApiError as e:
+            self.reject(e, actor, verb, kind, key, journal_data)
+            raise
+
+    def _guaranteed_update(
+        self, kind: Kind, key: str, name: str,
+        mutate: Callable[[dict[str, Any]], dict[str, Any] | None], actor: str, verb: str,
+        subresource: str | None, pinned_revision: int | None,
+        journal_data: dict[str, Any] | None, outcome: str,
+    ) -> WriteResult:
         for _ in range(MAX_CAS_RETRIES):
             kv = self.store.get(key)
             if kv is None:
                 raise NotFound(f'{kind.group_resource} "{name}" not found',
                                details={"name": name, "group": kind.group, "kind": kind.plural})
             if pinned_revision is not None and pinned_revision != kv.mod_revision:
-                self._journal_rejected(actor, verb, kind, key, "conflict")
                 raise self.conflict(kind, name)
             old = decode(kv)
             desired = mutate(decode(kv))
@@ -301,6 +327,10 @@ class ApiServer:
     # ----------------------------------------------------------------------------- helpers
     def _prepare_create(self, kind: Kind, obj: dict[str, Any]) -> None:
         """Decode checks, defaulting and the system fields of a create."""
+        from kubesim.api import crd as crds
+        from kubesim.api import validation
+        from kubesim.api.defaults import apply_defaults
+
         validation.check_types(kind, obj)
         md = obj["metadata"]
         if kind.namespaced:
@@ -322,11 +352,15 @@ class ApiServer:
         if kind.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
         if kind.kind == "CustomResourceDefinition":
-            crds.set_established(obj)
+            crds.set_established(obj, self.clock())
 
     def _prepare_update(
         self, kind: Kind, new: dict[str, Any], old: dict[str, Any], subresource: str | None
     ) -> dict[str, Any]:
+        from kubesim.api import crd as crds
+        from kubesim.api import validation
+        from kubesim.api.defaults import apply_defaults
+
         validation.check_types(kind, new)
         new.setdefault("metadata", {})
         new_md, old_md = new["metadata"], old["metadata"]
@@ -367,7 +401,9 @@ class ApiServer:
             apply_defaults(kind, new)
         if kind.has_generation:
             new_md["generation"] = old_md.get("generation", 1)
-            if _generation_changes(kind, new, old):
+            # a status write never bumps it, even when it changes annotations (the
+            # Deployment controller writes its revision annotation through /status)
+            if subresource != "status" and _generation_changes(kind, new, old):
                 new_md["generation"] += 1
         if subresource == "status":
             errors = validation.validate_status(kind, new)
@@ -378,11 +414,9 @@ class ApiServer:
         return new
 
     def _validate(self, kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        if kind.is_custom:
-            errors = validation.validate_create(kind, obj) if old is None else []
-            errors = [e for e in errors if e.field.startswith("metadata")] if kind.is_custom else errors
-            errors += crds.validate_custom(kind, obj)
-        elif old is None:
+        from kubesim.api import validation
+
+        if old is None:
             errors = validation.validate_create(kind, obj)
         else:
             errors = validation.validate_update(kind, obj, old)
@@ -444,8 +478,20 @@ class ApiServer:
             "command", actor, verb, target, outcome, self.store.current_revision(),
             self.clock(), data)])
 
-    def _journal_rejected(self, actor: str, verb: str, kind: Kind, key: str, outcome: str) -> None:
-        self.journal_command(actor, verb, key, outcome, {"kind": kind.kind})
+    def reject(
+        self, error: ApiError, actor: str, verb: str, kind: Kind, key: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Journal a command the API refused ("conflict" for a 409 Conflict, else "rejected"), at
+        the current revision: a refused command takes none. Marks the error `journaled`."""
+        if getattr(error, "journaled", False):
+            return
+        error.journaled = True  # type: ignore[attr-defined]
+        ns_name = key.rsplit("/", 2)[-2:] if kind.namespaced else [None, key.rsplit("/", 1)[-1]]
+        info = {"kind": kind.kind, "name": ns_name[1], "namespace": ns_name[0],
+                "reason": error.reason, "message": error.message, **(data or {})}
+        outcome = "conflict" if isinstance(error, Conflict) else "rejected"
+        self.journal_command(actor, verb, key, outcome, info)
 
     def _bootstrap(self) -> None:
         ops, entries = [], []

@@ -39,11 +39,48 @@ def _global(
         os.environ["KUBESIM_STORE"] = store
 
 
-def _register() -> None:
-    from kubesim.cli import admin, apply, delete, get, history, mutate
+_registered = False
 
-    for module in (apply, get, delete, mutate, history, admin):
+
+def _register() -> None:
+    """Add the command groups once (main() may run many times in one process, as in tests)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from kubesim.cli import (
+        admin,
+        apply,
+        controlplane,
+        delete,
+        get,
+        history,
+        lag,
+        mutate,
+        rollout,
+        watch,
+    )
+
+    for module in (apply, get, delete, mutate, rollout, controlplane, watch, lag, history, admin):
         module.register(app)
+
+
+def _click_types() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage-error types, abort types): typer >= 0.22 vendors click as typer._click, whose
+    exceptions are not click's; older typer raises click's own."""
+    import importlib
+
+    errors: list[type] = []
+    aborts: list[type] = [typer.Abort]
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        errors.append(module.ClickException)
+        if hasattr(module, "Abort"):
+            aborts.append(module.Abort)
+    return tuple(errors), tuple(aborts)
 
 
 def _extract_store(argv: list[str]) -> list[str]:
@@ -88,12 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         code = 130
     except Exception as e:  # noqa: BLE001 - the one boundary
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+        usage_errors, aborts = _click_types()
+        if isinstance(e, usage_errors):
             e.show()
             code = e.exit_code
-        elif isinstance(e, click.exceptions.Abort):
+        elif isinstance(e, aborts):
             context.err("Aborted.")
             code = 1
         elif os.environ.get("KUBESIM_DEBUG") == "1":

@@ -101,7 +101,7 @@ def apply_paths(
 
 
 def _with_namespace(obj: dict, namespace: str) -> dict:
-    md = obj.get("metadata") or {}
+    md = _metadata(obj)
     if md.get("namespace") and md["namespace"] != namespace:
         raise KubesimError(
             f'the namespace from the provided object "{md["namespace"]}" does not match the '
@@ -111,6 +111,12 @@ def _with_namespace(obj: dict, namespace: str) -> dict:
     return {**obj, "metadata": {**md, "namespace": namespace}}
 
 
+def _metadata(obj: dict) -> dict:
+    """The document's metadata if it is a mapping (a bad document may hold anything there)."""
+    md = obj.get("metadata")
+    return md if isinstance(md, dict) else {}
+
+
 def context_error(e: InputError) -> str:
     return str(e) if str(e).startswith("error") else f"error: {e}"
 
@@ -118,12 +124,14 @@ def context_error(e: InputError) -> str:
 def describe_failure(e: KubesimError, source: str, index: int, obj: dict) -> str:
     """One line in kubectl's words, naming the file and the document."""
     where = f'"{source}" (document {index})'
+    # kubectl: "error when creating" when the object did not exist, else "error when applying"
+    verb = getattr(e, "operation", "applying")
     if isinstance(e, Invalid):
-        return f"error when applying {where}: {e.message}"
+        return f"error when {verb} {where}: {e.message}"
     if isinstance(e, ApiError):
-        return e.kubectl_text(f"error when applying {where}: ")
+        return e.kubectl_text(f"error when {verb} {where}: ")
     if isinstance(e, UnsupportedKind):
-        md = obj.get("metadata") or {}
+        md = _metadata(obj)
         return (
             f'error: resource mapping not found for name: "{md.get("name", "")}" namespace: '
             f'"{md.get("namespace", "")}" from {where}: {e.message}'
@@ -132,7 +140,9 @@ def describe_failure(e: KubesimError, source: str, index: int, obj: dict) -> str
 
 
 def _journal_rejected(api, obj: dict, e: KubesimError, source: str) -> None:
-    md = obj.get("metadata") or {}
+    if getattr(e, "journaled", False):
+        return  # the API server journaled it already
+    md = _metadata(obj)
     target = f"{obj.get('kind', '?')}/{md.get('name', '')}"
     api.journal_command("user", "apply", target, "rejected",
                         {"kind": obj.get("kind"), "name": md.get("name"),
@@ -141,12 +151,12 @@ def _journal_rejected(api, obj: dict, e: KubesimError, source: str) -> None:
 
 
 def cqrs_note(result) -> str:
+    name = f"{result.kind.kubectl_name}/{result.name}"
     if result.outcome == "unchanged":
-        return (f"{result.kind.kubectl_name}/{result.name}: the manifest matches the last applied "
-                "one: kubectl sends no patch, so nothing is written (no revision, no event)")
+        return f"{name}: nothing to patch, so nothing written: no revision, no event"
     if not result.changed:
-        return (f"{result.kind.kubectl_name}/{result.name}: command accepted but it changed "
-                f"nothing: no new revision, no event (store still at revision {result.revision})")
-    return (f"command accepted -> revision {result.revision} (write model); "
+        return (f"{name}: command accepted, but the stored object is the same: no new revision, "
+                "no event")
+    return (f"{name}: command accepted -> revision {result.revision} (write model); "
             "no controller has seen it yet")
 

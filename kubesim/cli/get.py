@@ -75,7 +75,7 @@ def get_command(
             tables.append(format_table(
                 kind, objects, now, wide=output == "wide", show_labels=show_labels,
                 with_namespace=all_namespaces and kind.namespaced, with_kind_prefix=multi,
-                no_headers=no_headers,
+                no_headers=no_headers, printer_columns=list(kind.printer_columns) or None,
             ))
     if output in ("", "wide"):
         if tables:

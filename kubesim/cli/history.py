@@ -26,7 +26,11 @@ def history_rows(since: int = 0) -> list[dict]:
     store = context.api().store
     start = max(since, store.compact_revision(), 1)
     commands = store.journal(types=["command"], min_revision=start)
-    by_key_rev = {(c.revision, c.target): c for c in commands}
+    # the command that wrote a revision is the first journaled at it for that key: commands that
+    # wrote nothing (unchanged, rejected) later record the same, then current, revision
+    by_key_rev: dict = {}
+    for c in commands:
+        by_key_rev.setdefault((c.revision, c.target), c)
     rows: list[dict] = []
     written = set()
     for ev in store.events(start, "/registry/"):

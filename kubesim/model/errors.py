@@ -105,7 +105,7 @@ class FieldError:
             "NotFound": "Not found",
         }[self.type]
         text = f"{self.field}: {kind}"
-        if self.type in ("Invalid", "Unsupported", "Duplicate", "NotFound"):
+        if self.type in ("Invalid", "Unsupported", "Duplicate", "NotFound", "TooMany"):
             text += f": {format_value(self.value)}"
         if self.type == "Unsupported" and self.supported:
             text += ": supported values: " + ", ".join(f'"{s}"' for s in self.supported)
@@ -114,8 +114,9 @@ class FieldError:
         return text
 
     def cause(self) -> dict[str, Any]:
-        return {"reason": f"Field{'Value' + self.type if self.type != 'Forbidden' else 'ValueForbidden'}",
-                "message": str(self).split(": ", 1)[1], "field": self.field}
+        """The StatusCause of an Invalid error (reason FieldValueRequired, ...)."""
+        reason = "FieldValue" + ("NotSupported" if self.type == "Unsupported" else self.type)
+        return {"reason": reason, "message": str(self).split(": ", 1)[1], "field": self.field}
 
 
 def format_value(value: Any) -> str:

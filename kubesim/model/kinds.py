@@ -86,7 +86,7 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("ReplicaSet", "apps", "v1", "replicasets", True, "rs", has_generation=True,
        status_subresource=True, scale_subresource=True),
     _k("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions",
-       False, "crd", "crds", status_subresource=True,
+       False, "crd", "crds", has_generation=True, status_subresource=True,
        etcd_resource="apiextensions.k8s.io/customresourcedefinitions"),
 )
 

@@ -65,6 +65,18 @@ class Consumer:
     def workers(self) -> int:
         return self.controller.workers
 
+    def watching(self) -> dict[str, Any]:
+        """What this consumer's watches cover, for `lag` to count what it has not seen:
+        the key prefixes, and the node for a kubelet (its field selector)."""
+        out: dict[str, Any] = {
+            "prefixes": sorted(i.kind.prefix() for i in self.informers.values()),
+            "latency": self.latency,
+        }
+        node = getattr(self.controller, "node", None)
+        if node:
+            out["node"] = node
+        return out
+
     def cached_objects(self) -> int:
         return sum(len(i.cache) for i in self.informers.values())
 

@@ -90,7 +90,8 @@ class ControlPlane:
         self.faults = self.config.faults
         self.totals = Totals()
         self._extra = list(controllers or [])
-        self.on_event: list[Callable[[WatchEvent], None]] = []
+        #: called with every watch event polled and every journal entry the read side writes
+        self.observers: list[Callable[[WatchEvent | JournalEntry], None]] = []
 
     # ----------------------------------------------------------------------------- setup
     def start(self) -> None:
@@ -100,6 +101,11 @@ class ControlPlane:
         nodes = ensure_nodes(self.api, self.config.nodes, self.config.node_allocatable)
         for controller in [*default_controllers(nodes, self.config), *self._extra]:
             self.add_consumer(controller)
+        self._append(JournalEntry(
+            "controlplane", "kubesim", "start", outcome="started",
+            revision=self.store.current_revision(), time=self.clock.now(),
+            data={"consumers": {c.name: c.watching() for c in self.consumers},
+                  "seed": self.config.seed}))
         self.poll()
 
     def add_consumer(self, controller: Controller) -> Consumer:
@@ -183,8 +189,8 @@ class ControlPlane:
         for ev in events:
             self.polled = ev.revision
             self.totals.events += 1
-            for hook in self.on_event:
-                hook(ev)
+            for observe in self.observers:
+                observe(ev)
             for consumer in self.consumers:
                 if any(i.wants(ev) for i in consumer.informers.values()):
                     self._schedule_delivery(consumer, ev)
@@ -206,14 +212,16 @@ class ControlPlane:
                               f"deliver to {consumer.name}")
 
     def _pump(self, consumer: Consumer) -> None:
-        """Deliver the event at the head of the channel (one action per event)."""
+        """Deliver every event that is due on the channel, in order (one watch response: the
+        reflector hands them to the informer before a worker picks up the keys they queued)."""
         consumer.pump_scheduled = False
-        if consumer.channel:
+        now = self.clock.now()
+        while consumer.channel and consumer.channel[0][0] <= now:
             _, ev, duplicate = consumer.channel.popleft()
             if self.faults.dropped(self, consumer):
                 consumer.channel.clear()  # the watch closed: what was in flight is lost
-            else:
-                self.deliver(consumer, ev, duplicate)
+                break
+            self.deliver(consumer, ev, duplicate)
         self._schedule_pump(consumer)
 
     def resume_watch(self, consumer: Consumer) -> None:
@@ -364,6 +372,8 @@ class ControlPlane:
 
     def _append(self, entry: JournalEntry) -> None:
         self._journal.append(entry)
+        for observe in self.observers:
+            observe(entry)
 
     def _maybe_flush(self) -> None:
         now = self.clock.now()
@@ -376,6 +386,14 @@ class ControlPlane:
         if self._journal:
             self.store.append_journal(self._journal)
             self._journal = []
+
+    def record_stop(self) -> None:
+        """Journal that the control plane stopped, with each consumer's projection revision."""
+        self._append(JournalEntry(
+            "controlplane", "kubesim", "stop", outcome="stopped",
+            revision=self.store.current_revision(), time=self.clock.now(),
+            data={"consumers": {c.name: c.revision for c in self.consumers}}))
+        self.flush()
 
     def cache_reads(self) -> int:
         return sum(c.reads[0] for c in self.consumers)

@@ -44,45 +44,68 @@ _NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
 BUSY_TIMEOUT_S = 5.0
 #: how long the retry loop keeps trying to get the write lock before giving up with a StoreError
 LOCK_DEADLINE_S = 120.0
-#: WAL pages between automatic checkpoints (SQLite's default is 1000): fewer, larger checkpoints
-#: copy each hot page (the tails of history and journal) once for more commits.
-WAL_AUTOCHECKPOINT = 1000
+#: WAL pages between automatic checkpoints (SQLite's default is 1000). Each checkpoint costs two
+#: fsyncs (WAL, then the database file: synchronous=NORMAL's only syncs), which take milliseconds
+#: on a busy disk: with 1000 pages (~250 writes of ~4 pages) they were a large and erratic part
+#: of a write's time. 10000 pages of 2 KB: a WAL of up to ~20 MB, a checkpoint every ~2500 writes,
+#: and each hot page (the tails of history and journal) copied once for more commits.
+WAL_AUTOCHECKPOINT = 10000
 
-_REV = "SELECT MAX(revision) FROM history"
+#: a history row's id is revision << SUB_BITS | sub (see schema.py)
+SUB_BITS = 16
+MAX_OPS = (1 << SUB_BITS) - 1
+
+_REV = "SELECT MAX(id) FROM history"
 _FLOOR_AND_REV = (
-    "SELECT (SELECT value FROM meta WHERE key = 'compact_revision'), "
-    "(SELECT MAX(revision) FROM history)"
+    "SELECT (SELECT value FROM meta WHERE key = 'compact_revision'), (SELECT MAX(id) FROM history)"
 )
-_REV_AND_KV = (
-    "SELECT (SELECT MAX(revision) FROM history), k.value, k.create_rev, k.mod_rev, k.version "
-    "FROM (SELECT 1) LEFT JOIN kv k ON k.key = ?"
+# A key's current row, with what a write needs: the newest history row and its jump target.
+_KEY_COLUMNS = (
+    "k.hid, k.deleted, h.value, h.create_rev, h.version, h.depth, h.jump, h.jdepth, j.jump, "
+    "j.jdepth"
 )
-_KV_GET = "SELECT value, create_rev, mod_rev, version FROM kv WHERE key = ?"
-_KV_INSERT = "INSERT INTO kv VALUES (?, ?, ?, ?, ?)"
-_KV_UPDATE = "UPDATE kv SET value = ?, mod_rev = ?, version = ? WHERE key = ?"
-_KV_DELETE = "DELETE FROM kv WHERE key = ?"
-_HISTORY_INSERT = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)"
-_HISTORY_GET = (
-    "SELECT value, create_rev, revision, version, deleted FROM history "
-    "WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1"
+_KEY_JOINS = "LEFT JOIN history h ON h.id = k.hid LEFT JOIN history j ON j.id = h.jump"
+_REV_AND_KEY = (
+    f"SELECT (SELECT MAX(id) FROM history), {_KEY_COLUMNS} "
+    f"FROM (SELECT 1) LEFT JOIN kv k ON k.key = ? {_KEY_JOINS}"
 )
+_KEY = f"SELECT {_KEY_COLUMNS} FROM kv k {_KEY_JOINS} WHERE k.key = ?"
+_KV_NOW = (
+    "SELECT h.value, h.create_rev, k.hid >> 16, h.version FROM kv k JOIN history h "
+    "ON h.id = k.hid WHERE k.key = ? AND NOT k.deleted"
+)
+_KV_INSERT = "INSERT INTO kv VALUES (?, ?, ?)"
+_KV_UPDATE = "UPDATE kv SET hid = ?, deleted = ? WHERE key = ?"
+_HISTORY_INSERT = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _JOURNAL_INSERT = (
     "INSERT INTO journal (type, actor, verb, target, outcome, revision, time, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# An event row: PUT rows carry the previous value (looked up, not stored: history rows stay
-# small); a DELETE row stores the deleted value, which is both its value and its prev_value.
+# The rows of keys at a past revision: from each key's newest row (kv, tombstones included), walk
+# back until a row at or below the revision (:hi = revision << 16 | 0xFFFF), taking the jump
+# pointer whenever it still lands above the revision. A walk that runs out (prev 0, or a row that
+# compaction removed) means the key did not exist then.
+_AT = (
+    "WITH RECURSIVE walk(id) AS (SELECT hid FROM kv WHERE {where} UNION ALL "
+    "SELECT CASE WHEN h.jump > :hi THEN h.jump ELSE h.prev END FROM walk w "
+    "JOIN history h ON h.id = w.id WHERE w.id > :hi) "
+    "SELECT h.key, h.value, h.create_rev, h.id >> 16, h.version FROM walk w "
+    "JOIN history h ON h.id = w.id WHERE w.id <= :hi AND NOT h.deleted"
+)
+# An event row: PUT rows carry the previous value (looked up through `prev`, not stored); a
+# DELETE row stores the deleted value, which is both its value and its prev_value.
 _EVENT_COLUMNS = (
-    "SELECT h.revision, h.sub, h.key, h.deleted, h.value, h.create_rev, h.version, "
-    "CASE WHEN h.deleted THEN h.value WHEN h.version > 1 THEN (SELECT p.value FROM history p "
-    "WHERE p.key = h.key AND p.revision < h.revision ORDER BY p.revision DESC LIMIT 1) END "
-    "FROM history h WHERE "
+    "SELECT h.id, h.key, h.deleted, h.value, h.create_rev, h.version, "
+    "CASE WHEN h.deleted THEN h.value WHEN h.version > 1 THEN "
+    "(SELECT p.value FROM history p WHERE p.id = h.prev) END FROM history h WHERE "
 )
-# Compact(n): drop rows below n except, per key, the newest one below n, unless it is a delete.
-_COMPACT = (
-    "DELETE FROM history WHERE revision < :n AND (deleted OR EXISTS (SELECT 1 FROM history l "
-    "WHERE l.key = history.key AND l.revision > history.revision AND l.revision < :n))"
+# Compact(n): drop rows below n except, per key, the newest one below n, unless it is a delete;
+# then the tombstones of keys deleted below n.
+_COMPACT_HISTORY = (
+    "DELETE FROM history WHERE id < :lo AND (deleted OR id NOT IN "
+    "(SELECT MAX(id) FROM history WHERE id < :lo GROUP BY key))"
 )
+_COMPACT_KV = "DELETE FROM kv WHERE deleted AND hid < :lo"
 
 
 def prefix_end(prefix: str) -> str | None:
@@ -138,7 +161,7 @@ class SqliteStore(Store):
         p = self._path
         if p is None:
             conn = _connect(":memory:")
-            self._retry(conn, lambda: self._create_schema(conn))
+            self._retry(conn, lambda: schema.create(conn))
             return conn
         if p.is_dir():
             raise StoreError(f"{p} is a directory, not a kubesim store")
@@ -159,44 +182,13 @@ class SqliteStore(Store):
             raise StoreError(f"cannot open the store file {p}: {e}") from e
         try:
             if fresh:
-                self._retry(conn, lambda: self._create_schema(conn))
-            self._retry(conn, lambda: self._check_schema(conn))
+                self._retry(conn, lambda: schema.create(conn))
+            self._retry(conn, lambda: schema.check_open(conn, self._where))
             self._retry(conn, lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
         except BaseException:
             conn.close()
             raise
         return conn
-
-    def _create_schema(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have created the store since we looked: check under the lock.
-            empty = conn.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone() is None
-            if empty and conn.execute("PRAGMA application_id").fetchone()[0] == 0:
-                conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
-                for statement in schema.DDL.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.executemany("INSERT INTO meta VALUES (?, ?)", schema.META_ROWS)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
-        where = self._where
-        if conn.execute("PRAGMA application_id").fetchone()[0] != schema.APPLICATION_ID:
-            raise StoreError(f"{where} is not a kubesim store (an SQLite database of another kind)")
-        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-        schema.check_version(where, user_version)
-        try:
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{where} is not a kubesim store (no meta table)") from e
-        if meta.get("magic") != schema.MAGIC or not isinstance(meta.get("schema_version"), int):
-            raise StoreError(f"{where} is not a kubesim store (no kubesim marker)")
-        schema.check_version(where, meta["schema_version"])
 
     # -- transactions and retries ----------------------------------------------------------
 
@@ -270,8 +262,8 @@ class SqliteStore(Store):
     @staticmethod
     def _check_revision(cur: sqlite3.Cursor, revision: int) -> int:
         """Raise Compacted/FutureRevision for `revision`; return the current revision."""
-        floor, current = cur.execute(_FLOOR_AND_REV).fetchone()
-        current = current or 1
+        floor, last = cur.execute(_FLOOR_AND_REV).fetchone()
+        current = last >> SUB_BITS if last else 1
         if revision < floor:
             raise Compacted(revision, floor)
         if revision > current:
@@ -281,12 +273,25 @@ class SqliteStore(Store):
     # -- writes ----------------------------------------------------------------------------
 
     def txn(self, ops: Sequence[Put | Delete], journal: Sequence[JournalEntry] = ()) -> TxnResult:
-        if len(ops) > 1 and len({op.key for op in ops}) != len(ops):
-            raise ValueError("a transaction may not name the same key twice (as in etcd)")
+        if len(ops) > 1:
+            if len({op.key for op in ops}) != len(ops):
+                raise ValueError("a transaction may not name the same key twice (as in etcd)")
+            if len(ops) > MAX_OPS:
+                raise ValueError(f"a transaction may have at most {MAX_OPS} operations")
         for op in ops:
             if type(op) is Put and not isinstance(op.value, bytes):
                 raise TypeError(f"Put value for {op.key} must be bytes")
-        return self._write(self._apply, ops, journal)
+        with self._lock:  # _run, inlined: this is the hot path
+            if self._conn is None:
+                raise StoreError(f"store {self._where} is closed")
+            args = (ops, journal)
+            try:
+                return self._attempt("BEGIN IMMEDIATE", self._apply, args)
+            except sqlite3.OperationalError:
+                pass
+            return self._retry(
+                self._conn, lambda: self._attempt("BEGIN IMMEDIATE", self._apply, args)
+            )
 
     @staticmethod
     def _apply(
@@ -295,43 +300,77 @@ class SqliteStore(Store):
         execute = cur.execute
         rows = []
         if ops:  # the revision and the first key in one statement: the common case is one key
-            rev, *first = execute(_REV_AND_KV, (ops[0].key,)).fetchone()
-            rev = rev or 1
+            last, *first = execute(_REV_AND_KEY, (ops[0].key,)).fetchone()
         else:
-            rev = execute(_REV).fetchone()[0] or 1
+            last = execute(_REV).fetchone()[0]
+        rev = last >> SUB_BITS if last else 1
         for i, op in enumerate(ops):
             if i:
-                row = execute(_KV_GET, (op.key,)).fetchone()
+                row = execute(_KEY, (op.key,)).fetchone()
             else:
-                row = None if first[0] is None else tuple(first)
+                row = None if first[0] is None else first
+            # row: hid, deleted, value, create_rev, version, depth, jump, jdepth, j.jump, j.jdepth
             expect = op.expect_mod_revision
-            if expect is not None and (row[2] if row else 0) != expect:
-                current = KeyValue(op.key, *row) if row else None
-                return TxnResult(False, rev, failed_key=op.key, current=current)
+            if expect is not None:
+                live = row is not None and not row[1]
+                if (row[0] >> SUB_BITS if live else 0) != expect:
+                    current = None
+                    if live:
+                        current = KeyValue(op.key, row[2], row[3], row[0] >> SUB_BITS, row[4])
+                    return TxnResult(False, rev, failed_key=op.key, current=current)
             rows.append(row)
         new = rev + 1
+        base = new << SUB_BITS
         changed: list[str] = []
         for op, row in zip(ops, rows, strict=True):
             key = op.key
+            hid = base + len(changed)
+            if row is None:  # a new key (no tombstone either)
+                if type(op) is not Put:
+                    continue
+                execute(_KV_INSERT, (key, hid, 0))
+                execute(_HISTORY_INSERT, (hid, 0, new, 1, 0, 0, 0, 0, key, op.value))
+                changed.append(key)
+                continue
+            prev, deleted, value, create, version, depth, jump, jdepth, jjump, jjdepth = row
+            # Myers' jump pointer: skip to the jump target's jump when the two previous skips
+            # have the same length, else point at the previous row (a root row points nowhere).
+            if jump and jjump is not None:
+                if not jjump:  # the jump target is a root: it jumps to itself
+                    jjump, jjdepth = jump, jdepth
+                if depth - jdepth == jdepth - jjdepth:
+                    jump, jdepth = jjump, jjdepth
+                else:
+                    jump, jdepth = prev, depth
+            else:
+                jump, jdepth = prev, depth
             if type(op) is Put:
-                value = op.value
-                if row is None:
+                if deleted:
                     create, version = new, 1
-                    execute(_KV_INSERT, (key, value, new, new, 1))
-                elif row[0] == value:
+                elif value == op.value:
                     continue  # byte-identical: etcd is not written
                 else:
-                    create, version = row[1], row[3] + 1
-                    execute(_KV_UPDATE, (value, new, version, key))
-                execute(_HISTORY_INSERT, (new, len(changed), key, 0, value, create, version))
+                    version += 1
+                execute(_KV_UPDATE, (hid, 0, key))
+                execute(
+                    _HISTORY_INSERT,
+                    (hid, 0, create, version, prev, jump, depth + 1, jdepth, key, op.value),
+                )
             else:
-                if row is None:
+                if deleted:
                     continue
-                execute(_KV_DELETE, (key,))
-                execute(_HISTORY_INSERT, (new, len(changed), key, 1, row[0], row[1], 0))
+                execute(_KV_UPDATE, (hid, 1, key))
+                execute(
+                    _HISTORY_INSERT, (hid, 1, create, 0, prev, jump, depth + 1, jdepth, key, value)
+                )
             changed.append(key)
         result = new if changed else rev
-        if journal:
+        if len(journal) == 1:  # the common case, without _insert_journal's list
+            e = journal[0]
+            data = None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS)
+            row = (e.type, e.actor, e.verb, e.target, e.outcome, result, e.time, data)
+            execute(_JOURNAL_INSERT, row)
+        elif journal:
             _insert_journal(cur, journal, result)
         return TxnResult(True, result, tuple(changed))
 
@@ -349,7 +388,9 @@ class SqliteStore(Store):
         if revision <= floor:
             raise Compacted(revision, floor)
         SqliteStore._check_revision(cur, revision)
-        cur.execute(_COMPACT, {"n": revision})
+        lo = {"lo": revision << SUB_BITS}
+        cur.execute(_COMPACT_HISTORY, lo)
+        cur.execute(_COMPACT_KV, lo)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'compact_revision'", (revision,))
 
     # -- reads -----------------------------------------------------------------------------
@@ -357,16 +398,15 @@ class SqliteStore(Store):
     def get(self, key: str, revision: int | None = None) -> KeyValue | None:
         """`revision` None (or <= 0, as in etcd) reads now."""
         if revision is None or revision <= 0:
-            rows = self._query(_KV_GET, (key,))
+            rows = self._query(_KV_NOW, (key,))
             return KeyValue(key, *rows[0]) if rows else None
         return self._read(self._get, key, revision)
 
     def _get(self, cur: sqlite3.Cursor, key: str, revision: int) -> KeyValue | None:
         self._check_revision(cur, revision)
-        row = cur.execute(_HISTORY_GET, (key, revision)).fetchone()
-        if row is None or row[4]:
-            return None
-        return KeyValue(key, row[0], row[1], row[2], row[3])
+        sql = _AT.format(where="key = :key")
+        row = cur.execute(sql, {"key": key, "hi": _hi(revision)}).fetchone()
+        return None if row is None else KeyValue(*row)
 
     def range(
         self, prefix: str, revision: int | None = None, limit: int | None = None
@@ -376,30 +416,26 @@ class SqliteStore(Store):
     def _range(
         self, cur: sqlite3.Cursor, prefix: str, revision: int | None, limit: int | None
     ) -> tuple[list[KeyValue], int]:
-        where, params = _prefix_clause(prefix)
         tail = "" if limit is None else f" LIMIT {int(limit)}"
         if revision is None or revision <= 0:
-            current = cur.execute(_REV).fetchone()[0] or 1
-            sql = f"SELECT key, value, create_rev, mod_rev, version FROM kv WHERE {where}"
-            rows = cur.execute(sql + " ORDER BY key" + tail, params).fetchall()
-            return [KeyValue(*row) for row in rows], current
+            last = cur.execute(_REV).fetchone()[0]
+            where, params = _prefix_clause(prefix, "k.key")
+            sql = (
+                "SELECT k.key, h.value, h.create_rev, k.hid >> 16, h.version FROM kv k "
+                f"JOIN history h ON h.id = k.hid WHERE {where} AND NOT k.deleted ORDER BY k.key"
+            )
+            rows = cur.execute(sql + tail, params).fetchall()
+            return [KeyValue(*row) for row in rows], last >> SUB_BITS if last else 1
         self._check_revision(cur, revision)
-        # SQLite returns the bare columns of the row holding MAX(revision) in each group.
-        sql = (
-            "SELECT key, value, create_rev, MAX(revision), version, deleted FROM history "
-            f"WHERE {where} AND revision <= ? GROUP BY key ORDER BY key"
-        )
-        items: list[KeyValue] = []
-        for key, value, create, mod, version, deleted in cur.execute(sql, (*params, revision)):
-            if not deleted:
-                items.append(KeyValue(key, value, create, mod, version))
-                if limit is not None and len(items) >= limit:
-                    break
-        return items, revision
+        end = prefix_end(prefix)
+        where = "1" if end is None else "key >= :lo AND key < :end"
+        sql = _AT.format(where=where) + " ORDER BY h.key" + tail
+        rows = cur.execute(sql, {"lo": prefix, "end": end, "hi": _hi(revision)}).fetchall()
+        return [KeyValue(*row) for row in rows], revision
 
     def count(self, prefix: str) -> int:
         where, params = _prefix_clause(prefix)
-        sql = f"SELECT COUNT(*) FROM kv WHERE {where}"
+        sql = f"SELECT COUNT(*) FROM kv WHERE {where} AND NOT deleted"
         return self._query(sql, params)[0][0]
 
     def events(
@@ -421,26 +457,27 @@ class SqliteStore(Store):
         if start < floor:
             raise Compacted(start, floor)
         where, params = _prefix_clause(prefix, "h.key")
-        sql = f"{_EVENT_COLUMNS}h.revision >= ? AND {where}"
-        args: tuple[Any, ...] = (start, *params)
+        sql = f"{_EVENT_COLUMNS}h.id >= ? AND {where}"
+        args: tuple[Any, ...] = (start << SUB_BITS, *params)
         if end is not None:
-            sql += " AND h.revision <= ?"
-            args += (end,)
-        sql += " ORDER BY h.revision, h.sub"
+            sql += " AND h.id <= ?"
+            args += (_hi(end),)
+        sql += " ORDER BY h.id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = cur.execute(sql, args).fetchall()
         if limit is not None and rows and len(rows) >= limit:
-            last_rev, last_sub = rows[-1][0], rows[-1][1]
-            rest = f"{_EVENT_COLUMNS}h.revision = ? AND h.sub > ? AND {where} ORDER BY h.sub"
-            rows += cur.execute(rest, (last_rev, last_sub, *params)).fetchall()
+            last = rows[-1][0]
+            rest = f"{_EVENT_COLUMNS}h.id > ? AND h.id <= ? AND {where} ORDER BY h.id"
+            rows += cur.execute(rest, (last, _hi(last >> SUB_BITS), *params)).fetchall()
         return [
-            Event("DELETE" if deleted else "PUT", key, rev, value, create, version, prev)
-            for rev, _sub, key, deleted, value, create, version, prev in rows
+            Event("DELETE" if deleted else "PUT", key, i >> SUB_BITS, value, create, version, prev)
+            for i, key, deleted, value, create, version, prev in rows
         ]
 
     def current_revision(self) -> int:
-        return self._query(_REV)[0][0] or 1
+        last = self._query(_REV)[0][0]
+        return last >> SUB_BITS if last else 1
 
     def compact_revision(self) -> int:
         return self._query(_FLOOR_AND_REV)[0][0]
@@ -487,6 +524,11 @@ class SqliteStore(Store):
                 self._conn = None
 
 
+def _hi(revision: int) -> int:
+    """The largest history id of `revision`."""
+    return revision << SUB_BITS | MAX_OPS
+
+
 def _insert_journal(
     cur: sqlite3.Cursor, entries: Sequence[JournalEntry], revision: int | None
 ) -> None:
@@ -500,7 +542,7 @@ def _insert_journal(
             e.outcome,
             e.revision if revision is None else revision,
             e.time,
-            None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS).decode(),
+            None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS),
         )
         for e in entries
     ]

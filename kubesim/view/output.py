@@ -119,7 +119,8 @@ def json_float(f: float) -> str:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def _json_parts(data: Any, indent: str, out: list[str]) -> None:
+def _json_parts(data: Any, indent: str | None, out: list[str]) -> None:
+    """Append the JSON text of data to out; indent None is compact (json.Marshal)."""
     if isinstance(data, str):
         out.append(_encode_string(data))
     elif data is None:
@@ -132,42 +133,53 @@ def _json_parts(data: Any, indent: str, out: list[str]) -> None:
         out.append(str(data) if _INT64_MIN <= data <= _INT64_MAX else json_float(float(data)))
     elif isinstance(data, float):
         out.append(json_float(data))
-    elif isinstance(data, dict):
+    elif isinstance(data, dict | list | tuple):
         if not data:
-            out.append("{}")
+            out.append("{}" if isinstance(data, dict) else "[]")
             return
-        inner = indent + "    "
-        out.append("{")
+        is_map = isinstance(data, dict)
+        inner = None if indent is None else indent + "    "
+        sep = "," if inner is None else ",\n" + inner
+        out.append(("{" if is_map else "[") + ("" if inner is None else "\n" + inner))
         first = True
-        for key in sorted(data, key=str):
-            out.append(("\n" if first else ",\n") + inner + _encode_string(str(key)) + ": ")
-            first = False
-            _json_parts(data[key], inner, out)
-        out.append("\n" + indent + "}")
-    elif isinstance(data, list | tuple):
-        if not data:
-            out.append("[]")
-            return
-        inner = indent + "    "
-        out.append("[")
-        first = True
-        for item in data:
-            out.append(("\n" if first else ",\n") + inner)
-            first = False
-            _json_parts(item, inner, out)
-        out.append("\n" + indent + "]")
+        if is_map:
+            colon = ":" if inner is None else ": "
+            for key in sorted(data, key=str):
+                if not first:
+                    out.append(sep)
+                first = False
+                out.append(_encode_string(str(key)) + colon)
+                _json_parts(data[key], inner, out)
+        else:
+            for item in data:
+                if not first:
+                    out.append(sep)
+                first = False
+                _json_parts(item, inner, out)
+        closing = "}" if is_map else "]"
+        out.append(closing if indent is None else "\n" + indent + closing)
     else:
         raise TypeError(f"cannot print {type(data).__name__} as JSON")
+
+
+def compact_json(data: Any) -> str:
+    """Go's `json.Marshal(data)`: no spaces, sorted keys, HTML-escaped (jsonpath prints maps so)."""
+    out: list[str] = []
+    _json_parts(data, None, out)
+    return _html_escape("".join(out))
+
+
+def _html_escape(text: str) -> str:
+    if _HTML_RE.search(text):  # these characters can only occur inside strings
+        text = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
+    return text
 
 
 def to_json(data: Any) -> str:
     """Exactly what `kubectl get -o json` prints for `data` (a JSON-able object), with newline."""
     out: list[str] = []
     _json_parts(data, "", out)
-    text = "".join(out)
-    if _HTML_RE.search(text):  # these characters can only occur inside strings
-        text = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group()], text)
-    return text + "\n"
+    return _html_escape("".join(out)) + "\n"
 
 
 # --- YAML: go-yaml v2's scalar resolution --------------------------------------------------------

@@ -13,7 +13,9 @@ from kubesim.api.validation import check_types, validate_create, validate_status
 from kubesim.model.errors import BadRequest, Invalid
 from kubesim.model.kinds import builtin
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "kubernetes-website-examples"
+CORPUS = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "kubernetes-website-examples"
+)
 DEPLOY, RS, POD, SVC = (builtin(k) for k in ("Deployment", "ReplicaSet", "Pod", "Service"))
 CM, NS, NODE = builtin("ConfigMap"), builtin("Namespace"), builtin("Node")
 
@@ -83,7 +85,9 @@ def test_wrong_type_is_rejected_as_the_decoder_does():
 def test_label_values_must_be_strings():
     obj = deployment()
     obj["metadata"]["labels"] = {"tier": 3}
-    with pytest.raises(BadRequest, match="Go struct field ObjectMeta.metadata.labels of type string"):
+    with pytest.raises(
+        BadRequest, match="Go struct field ObjectMeta.metadata.labels of type string"
+    ):
         check_types(DEPLOY, obj)
 
 
@@ -211,7 +215,8 @@ def test_label_key_prefix_must_be_a_subdomain():
     obj = deployment()
     obj["metadata"]["labels"] = {"Example.com/x": "v"}
     assert one(validate_create(DEPLOY, obj)).startswith(
-        'metadata.labels: Invalid value: "Example.com/x": prefix part a lowercase RFC 1123 subdomain'
+        'metadata.labels: Invalid value: "Example.com/x": prefix part a lowercase RFC 1123 '
+        "subdomain"
     )
 
 

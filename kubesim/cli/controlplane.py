@@ -1,0 +1,201 @@
+"""`kubesim reconcile` and `kubesim up`: the read side, headless on virtual time or live.
+
+Both build the same ControlPlane (controllers, scheduler, kubelets, garbage collector, endpoints)
+over the store, with the same options: `--seed`, `--latency NAME=MS`, `--reconcile-duration
+NAME=MS`, fault switches, `--pod-start-delay`, `--nodes`, `--controller FILE.py`.
+`reconcile` runs on the virtual clock until settled (or `--steps N` / `--for 30s`), prints a
+compact stage log and a summary, and exits. `up` runs in real time (scaled by `--speed`), picks up
+commands written by other processes within milliseconds, and stops on Ctrl-C or after `--for`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+
+import typer
+
+from kubesim.cli import context
+from kubesim.model.errors import KubesimError, UsageError
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("reconcile", help="Run the control plane on virtual time until it settles, "
+                "then print what happened.\n\nExamples: kubesim reconcile; kubesim reconcile "
+                "--latency replicaset-controller=2000 --seed 7")(reconcile_command)
+    app.command("up", help="Run the control plane in real time against the store (watch it in "
+                "another terminal while you apply).\n\nExample: kubesim up --speed 0.5")(up_command)
+
+
+def parse_duration(text: str) -> float:
+    """`30s`, `2m`, `500ms`, `1h`, or plain seconds."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise UsageError(f'invalid duration "{text}": use e.g. 500ms, 30s, 2m, 1h')
+    value, unit = float(m.group(1)), m.group(2) or "s"
+    return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+
+
+def parse_assignments(values: list[str] | None, option: str) -> dict[str, float]:
+    """`NAME=MS` pairs (milliseconds) as seconds per consumer."""
+    out: dict[str, float] = {}
+    for v in values or []:
+        name, sep, ms = v.partition("=")
+        try:
+            out[name] = float(ms) / 1000.0
+        except ValueError:
+            sep = ""
+        if not sep or not name:
+            raise UsageError(f'invalid {option} "{v}": use CONSUMER=MILLISECONDS, e.g. '
+                             "scheduler=500")
+    return out
+
+
+LATENCY = typer.Option(None, "--latency", metavar="CONSUMER=MS",
+                       help="Watch delivery latency of a consumer (repeatable).")
+DURATION_OPT = typer.Option(None, "--reconcile-duration", metavar="CONSUMER=MS",
+                            help="How long a consumer's reconcile keeps a worker busy.")
+SEED = typer.Option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
+DUPLICATE = typer.Option(0.0, "--duplicate-rate", help="Fault: deliver this share of events twice.")
+DROP = typer.Option(0, "--drop-watch-every", help="Fault: drop each consumer's watch every N "
+                    "events (it resumes from its last revision).")
+COMPACT = typer.Option(0, "--compact-every", help="Fault: compact the history every N revisions "
+                       "(lagging watches get 410 Expired and relist).")
+START_DELAY = typer.Option(1.0, "--pod-start-delay", help="Seconds from binding to Running.")
+NODES = typer.Option(3, "--nodes", help="Nodes to register if the store has none.")
+CONTROLLER = typer.Option(None, "--controller", metavar="FILE.py",
+                          help="Load a user controller (repeatable).")
+
+
+def build_plane(clock, seed, latency, reconcile_duration, duplicate_rate, drop_watch_every,
+                compact_every, pod_start_delay, nodes, controller_files):
+    from kubesim.controllers.user import load_user_controller
+    from kubesim.sim.controlplane import ControlPlane, SimConfig
+    from kubesim.sim.faults import Faults
+
+    if not 0 <= duplicate_rate <= 1:
+        raise UsageError("--duplicate-rate must be between 0 and 1")
+    config = SimConfig(
+        seed=seed,
+        latency=parse_assignments(latency, "--latency"),
+        reconcile_duration=parse_assignments(reconcile_duration, "--reconcile-duration"),
+        pod_start_delay=pod_start_delay,
+        nodes=nodes,
+        faults=Faults(duplicate_rate=duplicate_rate, drop_watch_every=drop_watch_every,
+                      compact_every=compact_every),
+    )
+    kinds = context.api().registry().supported_kinds()
+    users = [load_user_controller(p, kinds=kinds) for p in controller_files or []]
+    store = context.api().store
+    plane = ControlPlane(store, clock, config, users)
+    return plane, config
+
+
+def check_consumer_names(plane, config) -> None:
+    names = {c.name for c in plane.consumers}
+    for option, values in (("--latency", config.latency),
+                           ("--reconcile-duration", config.reconcile_duration)):
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise KubesimError(f'{option}: no consumer named "{unknown[0]}"; consumers are: '
+                               + ", ".join(sorted(names)))
+
+
+def reconcile_command(
+    until_settled: bool = typer.Option(True, "--until-settled", help="Run until nothing is left "
+                                       "to do (the default)."),
+    steps: int = typer.Option(None, "--steps", help="Run exactly N actions of the loop."),
+    for_: str = typer.Option(None, "--for", metavar="DURATION", help="Run for this much "
+                             "virtual time, e.g. 30s."),
+    seed: int = SEED, latency: list[str] = LATENCY, reconcile_duration: list[str] = DURATION_OPT,
+    duplicate_rate: float = DUPLICATE, drop_watch_every: int = DROP, compact_every: int = COMPACT,
+    pod_start_delay: float = START_DELAY, nodes: int = NODES, controller: list[str] = CONTROLLER,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery."),
+) -> None:
+    from kubesim.sim.clock import VirtualClock
+    from kubesim.sim.log import StageLog
+    from kubesim.sim.runner import run_virtual
+    from kubesim.sim.summary import summary_lines
+
+    duration = parse_duration(for_) if for_ else None
+    plane, config = build_plane(VirtualClock(time.time()), seed, latency, reconcile_duration,
+                                duplicate_rate, drop_watch_every, compact_every, pod_start_delay,
+                                nodes, controller)
+    if not quiet:
+        StageLog(plane, context.out, verbose=verbose)
+    wall = time.perf_counter()
+    start = plane.clock.now()
+    plane.start()
+    check_consumer_names(plane, config)
+    progress = _progress(plane) if quiet and sys.stdout.isatty() else None
+    settled = run_virtual(plane, steps=steps, duration=duration,
+                          on_step=progress.update if progress else None)
+    if progress:
+        progress.close()
+    plane.record_stop()
+    for line in summary_lines(plane, plane.clock.now() - start, time.perf_counter() - wall,
+                              settled):
+        context.out(line)
+
+
+class _progress:
+    """A one-line counter on a terminal for long headless runs."""
+
+    def __init__(self, plane) -> None:
+        self.plane = plane
+
+    def update(self) -> None:
+        t = self.plane.totals
+        sys.stderr.write(f"\r{t.events} events, {t.reconciles} reconciles, {t.writes} writes ...")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+
+
+def up_command(
+    speed: float = typer.Option(1.0, "--speed", help="Time scale: 2 runs twice as fast."),
+    for_: str = typer.Option(None, "--for", metavar="DURATION", help="Stop after this much "
+                             "(control plane) time."),
+    plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
+    seed: int = SEED, latency: list[str] = LATENCY, reconcile_duration: list[str] = DURATION_OPT,
+    duplicate_rate: float = DUPLICATE, drop_watch_every: int = DROP, compact_every: int = COMPACT,
+    pod_start_delay: float = START_DELAY, nodes: int = NODES, controller: list[str] = CONTROLLER,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery."),
+) -> None:
+    from kubesim.cli.rollout import pid_file
+    from kubesim.sim.clock import RealClock
+    from kubesim.sim.log import StageLog
+    from kubesim.sim.runner import RealTimeRunner
+    from kubesim.sim.summary import summary_lines
+
+    if speed <= 0:
+        raise UsageError("--speed must be greater than 0")
+    duration = parse_duration(for_) if for_ else None
+    clock = RealClock(speed=speed)
+    plane, config = build_plane(clock, seed, latency, reconcile_duration, duplicate_rate,
+                                drop_watch_every, compact_every, pod_start_delay, nodes,
+                                controller)
+    log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
+    context.note(f"control plane up against {context.store_path()} at speed {speed:g} "
+                 "(Ctrl-C to stop); apply manifests from another terminal")
+    wall = time.perf_counter()
+    start = clock.now()
+    plane.start()
+    check_consumer_names(plane, config)
+    runner = RealTimeRunner(plane, str(context.store_path()))
+    pid_file().write_text(str(os.getpid()))
+    try:
+        runner.run(duration, tick=log.commands)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pid_file().unlink(missing_ok=True)
+    plane.record_stop()
+    for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
+        context.out(line)

@@ -1,0 +1,93 @@
+"""`kubesim lag`: how far behind each projection is, from the journal alone.
+
+For the latest control plane (running or stopped) it shows, per consumer: its projection revision
+(the last revision delivered or listed), how many events of the kinds it watches it has not seen,
+the age of the oldest of them, and its relists; then the objects whose metadata.generation is
+ahead of status.observedGeneration (desired state a controller has not acted on yet).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kubesim.cli import context
+from kubesim.model.errors import KubesimError
+from kubesim.model.objects import loads
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lag", help="Each consumer's projection revision and staleness, from the journal."
+                "\n\nExample: kubesim lag")(lag_command)
+
+
+def lag_rows(store) -> tuple[list[list[str]], float, int]:
+    starts = store.journal(types=["controlplane"])
+    start = next((e for e in reversed(starts) if e.verb == "start"), None)
+    if start is None:
+        raise KubesimError("no control plane has run against this store yet",
+                           hint="run `kubesim up` or `kubesim reconcile` first")
+    current = store.current_revision()
+    entries = store.journal(types=["delivery", "relist", "controlplane", "command"],
+                            since_seq=start.seq)
+    now = max((e.time for e in entries), default=start.time)
+    seen: dict[str, int] = {}
+    relists: dict[str, int] = {}
+    times: dict[int, float] = {}
+    for e in entries:
+        if e.type in ("delivery", "relist"):
+            seen[e.actor] = max(seen.get(e.actor, 0), e.revision)
+            if e.type == "relist":
+                relists[e.actor] = relists.get(e.actor, 0) + 1
+        elif e.type == "command" and e.revision not in times:
+            times[e.revision] = e.time
+    events = store.events(max(min(seen.values(), default=current) + 1,
+                              store.compact_revision()), "/registry/")
+    rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS"]]
+    for name, watch in (start.data or {}).get("consumers", {}).items():
+        revision = seen.get(name, 0)
+        unseen = [ev for ev in events if ev.revision > revision and _watches(watch, ev)]
+        oldest = times.get(unseen[0].revision) if unseen else None
+        age = f"{max(0.0, now - oldest):.3f}s" if oldest is not None else "-"
+        rows.append([name, f"r{revision}", str(len(unseen)), age, str(relists.get(name, 0))])
+    return rows, now, current
+
+
+def _watches(watch: dict, ev) -> bool:
+    if not any(ev.key.startswith(p) for p in watch.get("prefixes", [])):
+        return False
+    node = watch.get("node")
+    if node:
+        return (loads(ev.value).get("spec") or {}).get("nodeName") == node
+    return True
+
+
+def generation_lag(api) -> list[list[str]]:
+    rows = [["OBJECT", "GENERATION", "OBSERVED"]]
+    for kind in api.registry().kinds:
+        if not kind.has_generation or kind.kind == "CustomResourceDefinition":
+            continue
+        objects, _ = api.list(kind)
+        for o in objects:
+            gen = o["metadata"].get("generation", 0)
+            observed = (o.get("status") or {}).get("observedGeneration", 0)
+            if gen > observed:
+                name = o["metadata"]["name"]
+                rows.append([f"{kind.kubectl_name}/{name}", str(gen), str(observed)])
+    return rows
+
+
+def lag_command() -> None:
+    from kubesim.view.table_text import align_rows
+
+    api = context.api()
+    rows, _, current = lag_rows(api.store)
+    context.out(f"store at revision {current}")
+    context.out(align_rows(rows).rstrip("\n"))
+    gen = generation_lag(api)
+    if len(gen) > 1:
+        context.out("")
+        context.out("generation ahead of observedGeneration (not yet acted on):")
+        context.out(align_rows(gen).rstrip("\n"))
+    else:
+        context.out("")
+        context.out("every object's generation has been observed by its controller")

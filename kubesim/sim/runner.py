@@ -1,0 +1,135 @@
+"""Running the control plane: headless on virtual time, or live in real time against the store.
+
+- `run_virtual(plane, ...)`: until settled, N steps, or a virtual duration (`kubesim reconcile`).
+- `RealTimeRunner`: the loop of `kubesim up`. It runs due actions on a RealClock and wakes within
+  milliseconds when another process writes the store: a watchfiles thread watches the store's
+  directory (the database and its -wal file, debounce tuned down to a few ms) and a slow poll
+  (1 s) is the fallback. Wake-ups caused by the control plane's own writes cost one cheap poll.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kubesim.sim.controlplane import ControlPlane
+
+FALLBACK_POLL = 1.0
+
+
+def run_virtual(
+    plane: ControlPlane,
+    *,
+    steps: int | None = None,
+    duration: float | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> bool:
+    """Run on the virtual clock; True if the control plane settled (nothing left to do)."""
+    until = plane.clock.now() + duration if duration is not None else None
+    done = 0
+    while True:
+        next_time = plane.loop.next_time()
+        if next_time is None:
+            if until is not None:
+                plane.clock.advance_to(until)
+            plane.flush()
+            return True
+        if (until is not None and next_time > until) or (steps is not None and done >= steps):
+            if until is not None:
+                plane.clock.advance_to(until)
+            plane.flush()
+            return False
+        plane.step()
+        done += 1
+        if on_step is not None and done % 1000 == 0:
+            on_step()
+
+
+class StoreWatcher:
+    """Calls `wake()` when the store file (or its WAL) changes, from a background thread."""
+
+    def __init__(self, path: str, wake: Callable[[], None]) -> None:
+        self.path = Path(path).resolve()
+        self.wake = wake
+        self.changed = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        try:
+            from watchfiles import watch
+        except ImportError:  # pragma: no cover - watchfiles is a dependency
+            return
+        names = {self.path.name, self.path.name + "-wal"}
+        for changes in watch(self.path.parent, debounce=5, step=5, stop_event=self._stop,
+                             rust_timeout=500, yield_on_timeout=True):
+            if any(Path(p).name in names for _, p in changes):
+                self.changed.set()
+                self.wake()
+
+
+class RealTimeRunner:
+    """Drives a ControlPlane whose clock is a RealClock until `stop()` or a time limit."""
+
+    def __init__(self, plane: ControlPlane, store_path: str | None) -> None:
+        self.plane = plane
+        self.watcher = StoreWatcher(store_path, plane.clock.wake) if store_path else None
+        self._stop = threading.Event()
+        self.step_requests = 0
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.plane.clock.wake()
+
+    def request_step(self) -> None:
+        """While paused: run exactly one action (the live view's `n`)."""
+        with self._lock:
+            self.step_requests += 1
+        self.plane.clock.wake()
+
+    def run(self, duration: float | None = None, tick: Callable[[], Any] | None = None) -> None:
+        plane, clock = self.plane, self.plane.clock
+        if self.watcher:
+            self.watcher.start()
+        wall_end = time.monotonic() + duration / clock.speed if duration else None
+        last_poll = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                if wall_end is not None and time.monotonic() >= wall_end:
+                    break
+                external = self.watcher is not None and self.watcher.changed.is_set()
+                if external or time.monotonic() - last_poll >= FALLBACK_POLL:
+                    if self.watcher:
+                        self.watcher.changed.clear()
+                    plane.poll()
+                    last_poll = time.monotonic()
+                if clock.paused:
+                    with self._lock:
+                        pending, self.step_requests = self.step_requests, 0
+                    for _ in range(pending):
+                        action = plane.loop.peek()
+                        if action is not None:
+                            clock.advance_to(action.time)
+                            plane.step()
+                else:
+                    while plane.loop.next_time() is not None and \
+                            plane.loop.next_time() <= clock.now():
+                        plane.step()
+                plane.flush()
+                if tick is not None:
+                    tick()
+                clock.wait_until(plane.loop.next_time(), max_wait=0.05)
+        finally:
+            if self.watcher:
+                self.watcher.stop()
+            plane.flush()

@@ -1,0 +1,228 @@
+"""The contents of the four stage panels: Command, Event, Projection, Staleness (and Follow).
+
+Each function takes rows of a `StageState`, how many rows fit and whether the layout is compact
+(80 columns), and returns a rich Table with no wrapping (cells end in an ellipsis instead), so a
+panel never takes more lines than it was given. Colour is style only: without colour every row
+still reads the same. Called by kubesim.view.stages.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from kubesim.model.kinds import BUILTIN_KINDS
+from kubesim.view.state import (
+    CommandRow,
+    DeploymentRow,
+    EventRow,
+    Follow,
+    GenerationRow,
+    ProjectionRow,
+    StalenessRow,
+)
+
+_SHORT = {k.kind: (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS}
+_PLURAL = {k.kind: k.plural for k in BUILTIN_KINDS}
+
+EVENT_STYLE = {"ADDED": "green", "MODIFIED": "yellow", "DELETED": "red"}
+OUTCOME_STYLE = {
+    "created": "green",
+    "configured": "yellow",
+    "patched": "yellow",
+    "unchanged": "dim",
+    "conflict": "magenta",
+    "rejected": "bold red",
+    "deleted": "red",
+    "deleting": "red",
+    "wrote": "yellow",
+    "no-op": "dim",
+}
+FOLLOW_STYLE = "bold reverse"
+MARK = "▶"
+
+
+def short_consumer(name: str) -> str:
+    """`deployment-controller` -> `deployment`: the compact layout's consumer names."""
+    return name.removesuffix("-controller")
+
+
+def target(kind: str, namespace: str, name: str, compact: bool) -> str:
+    """`deploy/web` (compact, kubectl short name, default namespace left out) or
+    `Deployment default/web`."""
+    if compact:
+        ns = f"{namespace}/" if namespace and namespace != "default" else ""
+        return f"{_SHORT.get(kind, kind.lower())}/{ns}{name}"
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+
+
+def event_target(kind: str, namespace: str, name: str, compact: bool) -> str:
+    if compact:
+        return target(kind, namespace, name, True)
+    plural = _PLURAL.get(kind, kind.lower())
+    return f"{plural} {namespace}/{name}" if namespace else f"{plural} {name}"
+
+
+def _grid(*, header: bool) -> Table:
+    return Table(box=None, padding=(0, 1), pad_edge=False, expand=True, show_header=header,
+                 header_style="bold", show_edge=False)
+
+
+def _col(table: Table, name: str, **kw) -> None:
+    table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+
+
+def _marked(table: Table, followed: bool, any_followed: bool, cells: list) -> None:
+    if any_followed:
+        cells = [MARK if followed else " ", *cells]
+    table.add_row(*cells, style=FOLLOW_STYLE if followed else None)
+
+
+def command_table(rows: list[CommandRow], fit: int, compact: bool, header: bool) -> Table:
+    rows = rows[-fit:] if fit > 0 else []
+    following = any(r.followed for r in rows)
+    t = _grid(header=header)
+    if following:
+        _col(t, "", width=1)
+    _col(t, "REV", width=5)
+    _col(t, "ACTOR", max_width=14 if compact else 22)
+    _col(t, "VERB", max_width=8 if compact else 13)
+    _col(t, "TARGET", ratio=1)
+    _col(t, "OUTCOME", max_width=10)
+    for r in rows:
+        actor = short_consumer(r.actor) if compact else r.actor
+        verb = "status" if compact and r.verb == "update-status" else r.verb
+        outcome = Text(r.outcome, style=OUTCOME_STYLE.get(r.outcome.split(":")[0], ""))
+        _marked(t, r.followed, following, [f"r{r.revision}", actor, verb,
+                                           target(r.kind, r.namespace, r.name, compact),
+                                           outcome])
+    return t
+
+
+def _receivers(r: EventRow, compact: bool) -> Text:
+    out = Text()
+    if not r.delivered and not r.pending:
+        return Text("nobody watches", style="dim")
+    for name in r.delivered:
+        out.append("✓" + (short_consumer(name) if compact else name) + " ", style="green")
+    for name in r.pending:
+        out.append("…" + (short_consumer(name) if compact else name) + " ", style="bold yellow")
+    out.rstrip()
+    return out
+
+
+def event_table(rows: list[EventRow], fit: int, compact: bool, header: bool) -> Table:
+    rows = rows[-fit:] if fit > 0 else []
+    following = any(r.followed for r in rows)
+    t = _grid(header=header)
+    if following:
+        _col(t, "", width=1)
+    _col(t, "REV", width=5)
+    _col(t, "TYPE", width=8)
+    _col(t, "OBJECT", max_width=24 if compact else 36)
+    _col(t, "RECEIVED (✓) / ON ITS WAY (…)", ratio=1)
+    for r in rows:
+        _marked(t, r.followed, following, [
+            f"r{r.revision}", Text(r.type, style=EVENT_STYLE.get(r.type, "")),
+            event_target(r.kind, r.namespace, r.name, compact), _receivers(r, compact)])
+    return t
+
+
+def projection_table(rows: list[ProjectionRow], compact: bool) -> Table:
+    following = any(r.followed for r in rows)
+    t = _grid(header=True)
+    if following:
+        _col(t, "", width=1)
+    _col(t, "#", justify="right")
+    _col(t, "CONSUMER", max_width=17 if compact else 22)
+    _col(t, "REV", justify="right")
+    _col(t, "OBJ" if compact else "CACHED", justify="right")
+    _col(t, "Q" if compact else "QUEUE", justify="right")
+    _col(t, "RL" if compact else "RELISTS", justify="right")
+    _col(t, "LAST RECONCILE", ratio=1)
+    for number, r in enumerate(rows, 1):
+        last = Text(r.last_reconcile)
+        if r.last_outcome:
+            outcome = r.last_outcome.split(":")[0]
+            last.append(" " + outcome, style=OUTCOME_STYLE.get(outcome, "red"))
+        relists = str(r.relists)
+        if not compact and r.relists:
+            relists += f" ({r.relist_objects} obj {r.relist_ms:.1f}ms)"
+        _marked(t, r.followed, following, [
+            str(number % 10), short_consumer(r.consumer) if compact else r.consumer,
+            f"r{r.revision}",
+            str(r.cached), Text(str(r.queue_depth), style="bold" if r.queue_depth else "dim"),
+            relists, last])
+    return t
+
+
+def bar(value: float, scale: float, width: int) -> Text:
+    """A bar of `width` cells, full at `scale`; any value above zero shows at least one cell."""
+    if width <= 0:
+        return Text()
+    cells = 0 if value <= 0 else max(1, min(width, round(width * value / scale)))
+    style = "green" if value <= 0 else ("yellow" if cells < width * 0.6 else "red")
+    return Text("█" * cells, style=style) + Text("·" * (width - cells), style="dim")
+
+
+def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int,
+                    names: bool) -> Table:
+    t = _grid(header=True)
+    following = any(r.followed for r in rows)
+    if following and names:
+        _col(t, "", width=1)
+    if names:
+        _col(t, "CONSUMER", max_width=17 if compact else 22)
+    event_scale = max([10, *(r.events_behind for r in rows)])
+    time_scale = max([1.0, *(r.seconds_behind for r in rows)])
+    _col(t, "EVENTS BEHIND", width=bar_width + 6)
+    _col(t, "TIME" if compact else "TIME BEHIND", ratio=1)
+    for r in rows:
+        events = bar(r.events_behind, event_scale, bar_width).append(f" {r.events_behind:>4}")
+        seconds = (bar(r.seconds_behind, time_scale, max(0, bar_width // 2)) if not compact
+                   else Text()).append(f" {r.seconds_behind:.2f}s")
+        cells = [events, seconds]
+        if names:
+            cells.insert(0, short_consumer(r.consumer) if compact else r.consumer)
+            _marked(t, r.followed, following, cells)
+        else:
+            t.add_row(*cells, style=FOLLOW_STYLE if r.followed else None)
+    return t
+
+
+def workload_lines(deployments: list[DeploymentRow], generations: list[GenerationRow],
+                   fit: int, compact: bool) -> Text:
+    """Desired vs running pods per Deployment, then objects whose spec is not yet observed."""
+    lines: list[Text] = []
+    for d in deployments:
+        style = "green" if d.running == d.desired == d.pods else "bold yellow"
+        kind = "deploy/" if compact else "Deployment "
+        lines.append(Text.assemble(f"{kind}{d.name}  ", (
+            f"desired {d.desired} · pods {d.pods} · running {d.running}", style),
+            no_wrap=True, overflow="ellipsis"))
+    for g in generations:
+        lines.append(Text.assemble(
+            f"{target(g.kind, '', g.name, compact)}  ",
+            (f"generation {g.generation} · observedGeneration {g.observed}", "bold magenta"),
+            (" (the change is not yet seen by its controller)", "dim"),
+            no_wrap=True, overflow="ellipsis"))
+    if len(lines) > fit > 0:
+        hidden = len(lines) - fit + 1
+        lines = [*lines[: fit - 1], Text(f"... and {hidden} more", style="dim")]
+    elif fit <= 0:
+        lines = []
+    return Text("\n").join(lines)
+
+
+def follow_lines(follow: Follow, fit: int) -> Text:
+    """The causal chain of the followed object, latest steps last."""
+    steps = follow.chain
+    lines = [Text.assemble((f"{s.stage:<10}", "bold"), s.text, no_wrap=True,
+                           overflow="ellipsis") for s in steps]
+    if not lines:
+        lines = [Text("no command or event for it yet: apply it, or press f for the next one",
+                      style="dim")]
+    if len(lines) > fit > 0:
+        lines = [Text(f"... {len(lines) - fit + 1} earlier steps", style="dim"),
+                 *lines[-(fit - 1):]]
+    return Text("\n").join(lines)
