@@ -80,9 +80,12 @@ def apply(
     if dry_run:
         return ApplyResult(kind, name, ns, "configured", apply_patch(live, patch, kind),
                            int(live["metadata"]["resourceVersion"]), False)
+    # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
+    pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
     result = api.guaranteed_update(
         kind, ns, name, lambda current: apply_patch(current, patch, kind),
         actor=actor, verb="apply", journal_data={"patch": patch, **(data or {})},
+        pinned_revision=int(pinned) if pinned.isdigit() else None,
     )
     return ApplyResult(kind, name, ns, "configured", result.obj, result.revision, result.changed)
 

@@ -54,6 +54,8 @@ def kinds_from_crd(crd: dict[str, Any]) -> Kind:
         schema=(storage.get("schema") or {}).get("openAPIV3Schema") or {},
         served_versions=served or (storage.get("name", ""),),
         printer_columns=tuple(storage.get("additionalPrinterColumns") or ()),
+        # custom resources are stored under /registry/<group>/<plural>/... as in etcd
+        etcd_resource=f"{spec.get('group', '')}/{names.get('plural', '')}",
     )
 
 

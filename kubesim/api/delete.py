@@ -7,8 +7,8 @@
 - A bound, non-terminal Pod is deleted gracefully: deletionTimestamp = now + grace period
   (request, else spec.terminationGracePeriodSeconds); its kubelet removes it with grace 0.
 - Otherwise the object is removed at once; its dependents are left to the garbage collector.
-- Deleting a CRD removes its custom resources with it; a Namespace turns Terminating and goes
-  away once it is empty.
+- Deleting a CRD removes its custom resources with it; a Namespace turns Terminating, and the
+  namespace controller empties it and then finalizes it.
 
 Called by the CLI (`kubesim delete`), the garbage collector and the kubelets.
 """
@@ -84,7 +84,7 @@ def _delete(
             elif finalizers == (md.get("finalizers") or []):
                 return DeleteResult(obj, kv.mod_revision, False, _pending(obj))
         if kind.kind == "Namespace":
-            return _delete_namespace(api, obj, kv.mod_revision, actor)
+            return _delete_namespace(api, obj, kv, actor)
         if finalizers or grace:
             md.setdefault("deletionTimestamp", format_timestamp(api.clock() + grace))
             md["deletionGracePeriodSeconds"] = grace
@@ -168,32 +168,17 @@ def _custom_resources_of(api: ApiServer, crd: dict[str, Any]) -> list[Put | Dele
     return [Delete(kv.key, kv.mod_revision) for kv in kvs]
 
 
-def _delete_namespace(api: ApiServer, ns: dict[str, Any], mod_revision: int,
+def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue,
                       actor: str) -> DeleteResult:
-    """A namespace goes Terminating; it is removed as soon as nothing is left in it."""
-    name = ns["metadata"]["name"]
-    key = NAMESPACE.key(None, name)
-    if _namespace_empty(api, name):
-        entry = api._entry(actor, "delete", NAMESPACE, key, "deleted", ns)
-        result = api.store.txn([Delete(key, mod_revision)], [entry])
-        if result.succeeded:
-            return DeleteResult(ns, result.revision, True)
-        raise api.conflict(NAMESPACE, name)
+    """A namespace always turns Terminating first; the namespace controller deletes what is in
+    it, then removes the `kubernetes` finalizer from spec.finalizers, which removes it."""
     if ns["metadata"].get("deletionTimestamp"):
-        return DeleteResult(ns, mod_revision, False, "namespace-content")
+        return DeleteResult(ns, kv.mod_revision, False, "namespace-content")
     ns["metadata"]["deletionTimestamp"] = format_timestamp(api.clock())
     ns["metadata"]["deletionGracePeriodSeconds"] = 0
     ns.setdefault("status", {})["phase"] = "Terminating"
-    kv = api.store.get(key)
-    result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {}) if kv else None
+    result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {})
     if result is None:
-        raise api.conflict(NAMESPACE, name)
+        raise api.conflict(NAMESPACE, ns["metadata"]["name"])
     result.pending = "namespace-content"
     return result
-
-
-def _namespace_empty(api: ApiServer, namespace: str) -> bool:
-    for kind in api.registry().kinds:
-        if kind.namespaced and kind.kind != "Event" and api.store.count(kind.prefix(namespace)):
-            return False
-    return True

@@ -335,6 +335,8 @@ class ApiServer:
         md = obj["metadata"]
         if kind.namespaced:
             md.setdefault("namespace", "default")
+        else:
+            md.pop("namespace", None)  # rest.BeforeCreate clears it for cluster-scoped kinds
         if kind.is_custom:
             crds.apply_schema_defaults(kind, obj)
         else:
@@ -351,6 +353,8 @@ class ApiServer:
             obj.pop("status", None)
         if kind.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
+        if kind.kind == "Pod":
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
         if kind.kind == "CustomResourceDefinition":
             crds.set_established(obj, self.clock())
 
@@ -367,6 +371,8 @@ class ApiServer:
         for field in ("uid", "creationTimestamp", "namespace", "name"):
             if old_md.get(field) is not None:
                 new_md[field] = old_md[field]
+        if not kind.namespaced:
+            new_md.pop("namespace", None)  # rest.BeforeUpdate, as on create
         for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
             if old_md.get(field) is not None:
                 new_md[field] = old_md[field]
@@ -505,6 +511,20 @@ class ApiServer:
         self.store.txn(ops, entries)
 
 
+def qos_class(pod: dict[str, Any]) -> str:
+    """The pod's QoS class, as the pod registry sets it on create (qos.GetPodQOS)."""
+    containers = (pod.get("spec") or {}).get("containers") or []
+    resources = [c.get("resources") or {} for c in containers]
+    if not any(r.get("requests") or r.get("limits") for r in resources):
+        return "BestEffort"
+    for r in resources:
+        limits, requests = r.get("limits") or {}, r.get("requests") or {}
+        for name in ("cpu", "memory"):
+            if name not in limits or str(requests.get(name, limits[name])) != str(limits[name]):
+                return "Burstable"
+    return "Guaranteed"
+
+
 def _with_revision(entry: JournalEntry, revision: int) -> JournalEntry:
     return JournalEntry(entry.type, entry.actor, entry.verb, entry.target, entry.outcome,
                         revision, entry.time, entry.data)
@@ -521,12 +541,15 @@ def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:
 
 def _finalizers_done(new: dict[str, Any], old: dict[str, Any]) -> bool:
     """An update removed the last finalizer of a deleting object with no grace period left:
-    the apiserver deletes it (store.go ShouldDeleteDuringUpdate)."""
+    the apiserver deletes it (store.go ShouldDeleteDuringUpdate). A Namespace also waits for
+    its spec.finalizers (`kubernetes`: the namespace controller's)."""
     md = new["metadata"]
+    pending = md.get("finalizers") or (new.get("spec") or {}).get("finalizers")
+    had = old["metadata"].get("finalizers") or (old.get("spec") or {}).get("finalizers")
     return bool(
         md.get("deletionTimestamp")
-        and not md.get("finalizers")
-        and old["metadata"].get("finalizers")
+        and not pending
+        and had
         and not md.get("deletionGracePeriodSeconds")
     )
 

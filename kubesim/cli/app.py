@@ -53,15 +53,18 @@ def _register() -> None:
         apply,
         controlplane,
         delete,
+        demo,
         get,
         history,
         lag,
+        lesson,
         mutate,
         rollout,
         watch,
     )
 
-    for module in (apply, get, delete, mutate, rollout, controlplane, watch, lag, history, admin):
+    for module in (apply, get, delete, mutate, rollout, controlplane, watch, lag, history, admin,
+                   lesson, demo):
         module.register(app)
 
 

@@ -163,39 +163,89 @@ def up_command(
     for_: str = typer.Option(None, "--for", metavar="DURATION", help="Stop after this much "
                              "(control plane) time."),
     plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
+    svg: str = typer.Option(None, "--svg", metavar="FILE", help="Save the four-stage view as "
+                            "an SVG picture when up ends (also without a terminal)."),
     seed: int = SEED, latency: list[str] = LATENCY, reconcile_duration: list[str] = DURATION_OPT,
     duplicate_rate: float = DUPLICATE, drop_watch_every: int = DROP, compact_every: int = COMPACT,
     pod_start_delay: float = START_DELAY, nodes: int = NODES, controller: list[str] = CONTROLLER,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery (plain)."),
 ) -> None:
+    """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
+    to pause, step, restart, follow and switch faults). Without one, or with --plain: the plain
+    stage lines of `reconcile`, with no escape codes."""
     from kubesim.cli.rollout import pid_file
     from kubesim.sim.clock import RealClock
-    from kubesim.sim.log import StageLog
     from kubesim.sim.runner import RealTimeRunner
+    from kubesim.sim.snapshot import StageTracker
     from kubesim.sim.summary import summary_lines
 
     if speed <= 0:
         raise UsageError("--speed must be greater than 0")
     duration = parse_duration(for_) if for_ else None
+    live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
     clock = RealClock(speed=speed)
     plane, config = build_plane(clock, seed, latency, reconcile_duration, duplicate_rate,
                                 drop_watch_every, compact_every, pod_start_delay, nodes,
                                 controller)
-    log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
-    context.note(f"control plane up against {context.store_path()} at speed {speed:g} "
-                 "(Ctrl-C to stop); apply manifests from another terminal")
+    tracker = StageTracker(plane) if live or svg else None
+    log = None
+    if not live:
+        from kubesim.sim.log import StageLog
+
+        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()),
+                       verbose=verbose)
+        context.note(f"control plane up against {context.store_path()} at speed {speed:g} "
+                     "(Ctrl-C to stop); apply manifests from another terminal")
     wall = time.perf_counter()
     start = clock.now()
     plane.start()
     check_consumer_names(plane, config)
     runner = RealTimeRunner(plane, str(context.store_path()))
     pid_file().write_text(str(os.getpid()))
+    view = None
     try:
-        runner.run(duration, tick=log.commands)
+        if live:
+            view = _run_live(plane, runner, tracker, duration, svg, duplicate_rate)
+        else:
+            runner.run(duration, tick=log.commands if log else None)
     except KeyboardInterrupt:
         pass
     finally:
         pid_file().unlink(missing_ok=True)
     plane.record_stop()
+    if svg:
+        _save_final_svg(plane, tracker, view, svg)
     for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
         context.out(line)
+
+
+def _run_live(plane, runner, tracker, duration, svg, duplicate_rate):
+    """The live view: the loop runs in this (main) thread, frames are drawn on another."""
+    from rich.console import Console
+
+    from kubesim.sim.controls import PlaneControls
+    from kubesim.view.live import LiveView
+
+    controls = PlaneControls(plane, runner, tracker, duplicate_rate=duplicate_rate or 0.5)
+    view = LiveView(Console(), controls, input_fd=sys.stdin.fileno(), svg_path=svg)
+    controls.publish = view.publish
+    controls.save = view.request_svg
+    controls.tick()
+    try:
+        view.run(lambda: runner.run(duration, tick=controls.tick))
+    except KeyboardInterrupt:
+        pass
+    return view
+
+
+def _save_final_svg(plane, tracker, view, path: str) -> None:
+    """The last frame as an SVG: the terminal's size when there is one, else 100x30."""
+    from kubesim.sim.snapshot import snapshot
+    from kubesim.view.stages import export_svg
+
+    size = os.get_terminal_size(sys.stdout.fileno()) if sys.stdout.isatty() else None
+    width, height = (size.columns, size.lines) if size else (100, 30)
+    state = snapshot(plane, tracker)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(export_svg(state, width, height))
+    context.note(f"saved the view to {path}")

@@ -133,8 +133,9 @@ def _note(api, kind, result, policy: str) -> str:
                 f"finalizers {md.get('finalizers')} are removed ({policy} deletion: the garbage "
                 "collector's job, while a control plane runs)")
     if result.pending == "namespace-content":
-        return (f"revision {result.revision}: the namespace is Terminating; it goes away once "
-                "everything in it is deleted")
+        return (f"revision {result.revision}: the namespace is Terminating; the namespace "
+                "controller deletes what is in it, then the namespace (only while a control "
+                "plane runs: kubesim up / kubesim reconcile)")
     owner_kind = kind.kind in ("Deployment", "ReplicaSet") or kind.is_custom
     dependents = _dependents(api, md.get("uid"), md.get("namespace")) if owner_kind else ""
     text = f"revision {result.revision}: DELETED event in the write model"

@@ -47,6 +47,8 @@ def get_command(
     ns = None if all_namespaces else (namespace or "default")
     sel = parse_selector(selector) if selector else None
     pairs = context.parse_kind_names(args or [])
+    if all_namespaces and any(names for _, names in pairs):
+        raise KubesimError("a resource cannot be retrieved by name across all namespaces")
     if pairs[0][0] == "all" and len(pairs) == 1:
         pairs = [(r, pairs[0][1]) for r in ALL]
     multi = len(pairs) > 1

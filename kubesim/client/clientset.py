@@ -47,8 +47,9 @@ class Client:
         writes, self.written = self.written, []
         return writes
 
-    def create(self, obj: Object) -> Object:
-        result = self.api.create(obj, actor=self.actor)
+    def create(self, obj: Object, journal_data: dict[str, Any] | None = None) -> Object:
+        """POST; `journal_data` is added to the command's journal entry (e.g. a batch)."""
+        result = self.api.create(obj, actor=self.actor, journal_data=journal_data)
         self._record(result, "create", _key(self.api, result.obj))
         return result.obj
 

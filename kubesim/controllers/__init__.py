@@ -2,7 +2,7 @@
 
 `default_controllers` gives the consumers of a standard control plane, named as in DESIGN.md:
 deployment-controller, replicaset-controller, scheduler, kubelet-<node>, garbage-collector,
-endpoints-controller.
+endpoints-controller, and namespace-controller.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ def default_controllers(nodes: list[str], config: Any) -> list[Controller]:
     from kubesim.controllers.endpoints import EndpointsController
     from kubesim.controllers.garbagecollector import GarbageCollector
     from kubesim.controllers.kubelet import Kubelet
+    from kubesim.controllers.namespace import NamespaceController
     from kubesim.controllers.replicaset import ReplicaSetController
     from kubesim.controllers.scheduler import Scheduler
 
@@ -27,4 +28,5 @@ def default_controllers(nodes: list[str], config: Any) -> list[Controller]:
         *[Kubelet(node, start_delay=config.pod_start_delay) for node in nodes],
         GarbageCollector(),
         EndpointsController(),
+        NamespaceController(),
     ]

@@ -79,6 +79,10 @@ class Controller:
     def start(self) -> None:
         """Called once the informers have synced (after the first LIST)."""
 
+    def reset(self) -> None:
+        """A restart: forget what the process kept in memory besides its informers
+        (expectations, assumed pods, timers). The informers are rebuilt by the runtime."""
+
 
 def split_key(key: str) -> tuple[str | None, str]:
     """`ns/name` -> (ns, name); `name` -> (None, name)."""

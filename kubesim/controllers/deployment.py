@@ -30,7 +30,13 @@ from typing import Any
 
 from kubesim.client.informer import Handler, object_of
 from kubesim.controllers import deployment_util as du
-from kubesim.controllers.base import Controller, ControllerContext, InformerSpec, split_key
+from kubesim.controllers.base import (
+    Controller,
+    ControllerContext,
+    InformerSpec,
+    Requeue,
+    split_key,
+)
 from kubesim.model.errors import AlreadyExists, NotFound
 from kubesim.model.labels import matches, selector_from_spec
 from kubesim.model.objects import (
@@ -496,6 +502,14 @@ class DeploymentController(Controller):
             if replicas == 0 or replicas == available:
                 continue
             count = min(max_cleanup - total, replicas - available)
+            if replicas - count > replicas:
+                # status.availableReplicas is above spec.replicas: the RS status still counts
+                # pods of an earlier, larger size (status lags spec). Never "scale down" upwards:
+                # fail the sync and retry once the status has caught up (rolling.go does this).
+                raise Requeue(
+                    "when cleaning up unhealthy replicas, got invalid request to scale down "
+                    f"{_ns_name(rs)} {replicas} -> {replicas - count}"
+                )
             _, old_rss[i] = self._scale_and_record(rs, replicas - count, d)
             total += count
         return old_rss, total
@@ -514,6 +528,11 @@ class DeploymentController(Controller):
             if du.replicas_of(rs) == 0:
                 continue
             count = min(du.replicas_of(rs), limit - total)
+            if count < 0:
+                raise Requeue(
+                    "when scaling down old RS, got invalid request to scale down "
+                    f"{_ns_name(rs)} {du.replicas_of(rs)} -> {du.replicas_of(rs) - count}"
+                )
             self._scale_and_record(rs, du.replicas_of(rs) - count, d)
             total += count
         return total
@@ -742,6 +761,10 @@ class DeploymentController(Controller):
 
 def _status(obj: Object) -> Object:
     return obj.get("status") or {}
+
+
+def _ns_name(obj: Object) -> str:
+    return f"{obj['metadata'].get('namespace')}/{obj['metadata']['name']}"
 
 
 def _controlled_by(obj: Object, owner: Object) -> bool:

@@ -7,8 +7,10 @@ pod at a time, as kube-scheduler's scheduleOne does:
 - filter (NodeUnschedulable, TaintToleration for the not-ready taint, NodeResourcesFit): the
   node is Ready and schedulable, has room for one more pod, and the cpu/memory requests of its
   pods plus this pod's stay within allocatable;
-- score (NodeResourcesFit LeastAllocated, with schedutil's non-zero default requests so pods
-  that request nothing still spread); the best score wins, ties drawn with the seeded rng as
+- score: NodeResourcesFit LeastAllocated (with schedutil's non-zero default requests, so pods
+  that request nothing count too) plus, weighted 2, PodTopologySpread's system default that
+  spreads one controller's pods over the nodes (approximated by controller UID: the scheduler
+  has no ReplicaSet informer here); the best score wins, ties drawn with the seeded rng as
   selectHost does;
 - bind (POST pods/binding) and *assume* the pod on the node at once, so that the next pod is
   placed knowing about it although the cache has not seen the binding yet; event Scheduled.
@@ -35,7 +37,12 @@ from kubesim.controllers.podutil import (
     set_condition,
 )
 from kubesim.model.errors import Conflict, NotFound
-from kubesim.model.objects import cache_key, format_timestamp, resource_version_of
+from kubesim.model.objects import (
+    cache_key,
+    controller_ref,
+    format_timestamp,
+    resource_version_of,
+)
 
 Object = dict[str, Any]
 
@@ -48,9 +55,13 @@ NO_VICTIMS = "No preemption victims found for incoming pod"
 NOT_READY_TAINT = "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
 
 
+Usage = tuple[int, int, int, int, str]  # cpu, memory, scoring cpu, scoring memory, owner uid
+
+
 @dataclass
 class NodeInfo:
-    """What is allocated on one node: requests summed over its (and assumed) pods."""
+    """What is allocated on one node: requests summed over its (and assumed) pods, and how many
+    pods of each controller (ReplicaSet) it runs, for spreading."""
 
     pods: int = 0
     cpu: int = 0
@@ -58,23 +69,24 @@ class NodeInfo:
     # the non-zero requests, for scoring
     score_cpu: int = 0
     score_memory: int = 0
-    members: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    owners: dict[str, int] = field(default_factory=dict)
+    members: dict[str, Usage] = field(default_factory=dict)
 
-    def add(self, key: str, usage: tuple[int, int, int, int]) -> None:
+    def add(self, key: str, usage: Usage) -> None:
         self.members[key] = usage
-        self.pods += 1
-        self.cpu += usage[0]
-        self.memory += usage[1]
-        self.score_cpu += usage[2]
-        self.score_memory += usage[3]
+        self._count(usage, 1)
 
     def remove(self, key: str) -> None:
-        usage = self.members.pop(key)
-        self.pods -= 1
-        self.cpu -= usage[0]
-        self.memory -= usage[1]
-        self.score_cpu -= usage[2]
-        self.score_memory -= usage[3]
+        self._count(self.members.pop(key), -1)
+
+    def _count(self, usage: Usage, sign: int) -> None:
+        self.pods += sign
+        self.cpu += sign * usage[0]
+        self.memory += sign * usage[1]
+        self.score_cpu += sign * usage[2]
+        self.score_memory += sign * usage[3]
+        if usage[4]:
+            self.owners[usage[4]] = self.owners.get(usage[4], 0) + sign
 
 
 def _pending(pod: Object) -> bool:
@@ -86,8 +98,9 @@ def _pending(pod: Object) -> bool:
     )
 
 
-def _usage(pod: Object) -> tuple[int, int, int, int]:
-    return (*pod_requests(pod), *pod_requests(pod, non_zero=True))
+def _usage(pod: Object) -> Usage:
+    owner = (controller_ref(pod) or {}).get("uid", "")
+    return (*pod_requests(pod), *pod_requests(pod, non_zero=True), owner)
 
 
 def _ready(node: Object) -> bool:
@@ -123,6 +136,15 @@ class Scheduler(Controller):
         ctx.handle("Node", Handler(on_add=self._node_changed, on_update=self._update_node))
 
     # ----------------------------------------------------------------------------- cache
+
+    def reset(self) -> None:
+        """A restarted scheduler forgets its assumed pods and node totals (rebuilt from the
+        fresh LIST)."""
+        self._cache_of = None
+        self.node_infos = {}
+        self._placed = {}
+        self.assumed = {}
+        self.unschedulable = {}
     def _sync_cache(self) -> None:
         """Rebuild the NodeInfos if the informer was reset (a restart relists into a new
         cache and the handlers cannot tell what vanished meanwhile)."""
@@ -214,16 +236,16 @@ class Scheduler(Controller):
             self.unschedulable.pop(key, None)
             return None
         nodes = sorted(self.nodes.list(), key=lambda n: n["metadata"]["name"])
-        cpu, memory, score_cpu, score_memory = _usage(pod)
-        feasible: list[tuple[float, str]] = []
+        cpu, memory, score_cpu, score_memory, owner = _usage(pod)
+        fits: list[Object] = []
         reasons: dict[str, list[str]] = {}
         for node in nodes:
-            node_name = node["metadata"]["name"]
             why = self._filter(node, cpu, memory)
             if why:
-                reasons[node_name] = why
-                continue
-            feasible.append((self._score(node, score_cpu, score_memory), node_name))
+                reasons[node["metadata"]["name"]] = why
+            else:
+                fits.append(node)
+        feasible = self._scores(fits, score_cpu, score_memory, owner)
         if not feasible:
             self._unschedulable(pod, len(nodes), reasons)
             return None
@@ -250,18 +272,21 @@ class Scheduler(Controller):
             why.append("Insufficient memory")
         return why
 
-    def _score(self, node: Object, cpu: int, memory: int) -> float:
-        """LeastAllocated: the mean free fraction of cpu and memory after placing the pod."""
-        allocatable = (node.get("status") or {}).get("allocatable") or {}
-        info = self.node_infos.get(node["metadata"]["name"]) or NodeInfo()
-        total = 0
-        for used, capacity in (
-            (info.score_cpu + cpu, _int(allocatable.get("cpu", "0"), cpu=True)),
-            (info.score_memory + memory, _int(allocatable.get("memory", "0"))),
-        ):
-            if capacity > 0 and used <= capacity:
-                total += (capacity - used) * 100 // capacity
-        return total // 2
+    def _scores(
+        self, nodes: list[Object], cpu: int, memory: int, owner: str
+    ) -> list[tuple[int, str]]:
+        """Score plugins: NodeResourcesFit (LeastAllocated, weight 1) and PodTopologySpread's
+        system default (spread a controller's pods over hostnames, weight 2)."""
+        infos = [self.node_infos.get(n["metadata"]["name"]) or NodeInfo() for n in nodes]
+        counts = [info.owners.get(owner, 0) if owner else 0 for info in infos]
+        most, least = max(counts, default=0), min(counts, default=0)
+        scored = []
+        for node, info, count in zip(nodes, infos, counts, strict=True):
+            spread = 100 * (most + least - count) // most if most else 100
+            scored.append(
+                (_least_allocated(node, info, cpu, memory) + 2 * spread, node["metadata"]["name"])
+            )
+        return scored
 
     def _bind(self, pod: Object, node: str) -> None:
         md = pod["metadata"]
@@ -343,6 +368,19 @@ def fit_error(total: int, reasons: dict[str, list[str]]) -> str:
         f"0/{total} nodes are available: {filtered}. "
         f"preemption: 0/{total} nodes are available: {post}."
     )
+
+
+def _least_allocated(node: Object, info: NodeInfo, cpu: int, memory: int) -> int:
+    """The mean free share (0..100) of cpu and memory once the pod is placed."""
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    total = 0
+    for used, capacity in (
+        (info.score_cpu + cpu, _int(allocatable.get("cpu", "0"), cpu=True)),
+        (info.score_memory + memory, _int(allocatable.get("memory", "0"))),
+    ):
+        if capacity > 0 and used <= capacity:
+            total += (capacity - used) * 100 // capacity
+    return total // 2
 
 
 def _spec_changed(old: Object, cur: Object) -> bool:

@@ -173,6 +173,8 @@ class ControlPlane:
         consumer = self.consumer(name)
         for informer in consumer.informers.values():
             informer.reset()
+        consumer.controller.reset()
+        consumer.channel.clear()
         consumer.triggers.clear()
         self._append(JournalEntry("restart", name, time=self.clock.now(),
                                   revision=consumer.revision))

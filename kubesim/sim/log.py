@@ -33,13 +33,17 @@ class StageLog:
         rev = f"r{revision}" if revision != "" else ""
         self.write(f"{t - self.start:8.3f}s  {rev:<6} {stage:<10} {text}")
 
-    def commands(self) -> None:
-        """Print the commands journaled since the last call (user and controller writes)."""
+    def commands(self, indent: str = "") -> None:
+        """Print the commands journaled since the last call (user and controller writes).
+
+        Writes of Event objects (what `describe` shows) are left out unless verbose."""
         for c in self.plane.store.journal(types=["command"], since_seq=self._command_seq):
             self._command_seq = c.seq
             data = c.data or {}
+            if data.get("kind") == "Event" and not self.verbose:
+                continue
             what = f"{data.get('kind', '')} {_ns_name(data)}".strip() or c.target
-            self._line(self.plane.clock.now(), c.revision, "command",
+            self._line(self.plane.clock.now(), c.revision, indent + "command",
                        f"{c.actor} {c.verb} {what} -> {c.outcome}")
 
     def observe(self, item: WatchEvent | JournalEntry) -> None:
@@ -48,6 +52,8 @@ class StageLog:
             md = item.obj["metadata"]
             wanted = [c.name for c in self.plane.consumers
                       if any(i.wants(item) for i in c.informers.values())]
+            if not wanted and not self.verbose:
+                return  # nobody watches it (Events): not a stage of the flow
             who = f"{len(wanted)} consumers" if len(wanted) > 3 else ", ".join(wanted) or "nobody"
             name = f"{md.get('namespace')}/{md['name']}" if md.get("namespace") else md["name"]
             self._line(self.plane.clock.now(), item.revision, "event",
@@ -64,6 +70,7 @@ class StageLog:
                 result = "wrote " + ", ".join(f"r{w[0]}" for w in writes)
             self._line(entry.time, entry.revision, "reconcile",
                        f"{entry.actor} {entry.target} (triggered by {triggers}) -> {result}")
+            self.commands(indent="  ")
         elif entry.type == "relist":
             data = entry.data or {}
             self._line(entry.time, entry.revision, "relist",

@@ -43,6 +43,7 @@ class _Event:
     namespace: str
     name: str
     key: str
+    generation: int | None = None
     #: (consumer, control plane time) in delivery order
     delivered: list[tuple[str, float]] = field(default_factory=list)
 
@@ -56,6 +57,7 @@ class StageTracker:
         self.command_count = 0
         self.events: OrderedDict[int, _Event] = OrderedDict()
         self.relists: dict[str, JournalEntry] = {}
+        self.reconciles: deque[JournalEntry] = deque(maxlen=keep * 4)
         self.workload = WorkloadIndex()
         self.workload.load(plane.api)
         self.follow: FollowChain | None = None
@@ -75,9 +77,10 @@ class StageTracker:
     def _recent_commands(self) -> int:
         """Fill in the commands of the last revisions before the view started; the last seq."""
         store = self.plane.store
-        recent = store.journal(types=["command"],
-                               min_revision=max(0, store.current_revision() - self.keep))
-        for entry in recent[-self.keep:]:
+        recent = store.journal(
+            types=["command"], min_revision=max(0, store.current_revision() - self.keep)
+        )
+        for entry in recent[-self.keep :]:
             self.commands.append(entry)
         self.command_count = len(recent)
         return recent[-1].seq if recent else 0
@@ -86,8 +89,15 @@ class StageTracker:
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
             md = item.obj["metadata"]
-            self.events[item.revision] = _Event(item.revision, item.type, item.kind.kind,
-                                                md.get("namespace") or "", md["name"], item.key)
+            self.events[item.revision] = _Event(
+                item.revision,
+                item.type,
+                item.kind.kind,
+                md.get("namespace") or "",
+                md["name"],
+                item.key,
+                md.get("generation"),
+            )
             if len(self.events) > self.keep:
                 self.events.popitem(last=False)
             self.workload.observe(item)
@@ -100,15 +110,18 @@ class StageTracker:
             if self.follow is not None:
                 self.follow.on_delivery(item)
         elif item.type == "reconcile":
+            self.reconciles.append(item)
             if self.follow is not None:
                 self.follow.on_reconcile(item)
         elif item.type == "relist":
             self.relists[item.actor] = item
             if item.outcome == "restart":
                 data = item.data or {}
-                self.say(f"restarted {item.actor}: projection rebuilt from a fresh LIST of "
-                         f"{data.get('objects', 0)} objects in "
-                         f"{data.get('seconds', 0) * 1000:.1f} ms")
+                self.say(
+                    f"restarted {item.actor}: projection rebuilt from a fresh LIST of "
+                    f"{data.get('objects', 0)} objects in "
+                    f"{data.get('seconds', 0) * 1000:.1f} ms"
+                )
         self._observed += 1
         if self.on_busy is not None and self._observed % self.busy_every == 0:
             self.on_busy()
@@ -120,7 +133,7 @@ class StageTracker:
             return
         self._seq = new[-1].seq
         self.command_count += len(new)
-        for entry in new[-self.keep:]:
+        for entry in new[-self.keep :]:
             self.commands.append(entry)
         if self.follow is not None:
             for entry in new:
@@ -148,10 +161,16 @@ class StageTracker:
             return
         key, entry = keys[index]
         data = entry.data or {}
-        self.follow = FollowChain(key, data.get("kind", ""), data.get("namespace") or "",
-                                  data.get("name", ""), self.start)
-        self.follow.seed(entry, self.events.values())
-        self.say(f"following {data.get('kind')} {data.get('name')}")
+        self.follow = FollowChain(
+            key,
+            data.get("kind", ""),
+            data.get("namespace") or "",
+            data.get("name", ""),
+            self.plane.clock.now,
+            [c.name for c in self.plane.consumers],
+        )
+        self.follow.seed(self.commands, self.events.values(), self.reconciles)
+        self.message = ""
 
     # ----------------------------------------------------------------------------- rates
     def events_per_second(self, total: int) -> float:
@@ -175,8 +194,10 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
     chain_revisions = follow.revisions() if follow else set()
     chain_consumers = follow.consumers() if follow else set()
     faults = list(plane.faults.active())
-    faults += [f"latency {name} +{extra * 1000:.0f}ms"
-               for name, extra in sorted(tracker.latency_faults.items())]
+    faults += [
+        f"latency {name} +{extra * 1000:.0f}ms"
+        for name, extra in sorted(tracker.latency_faults.items())
+    ]
     state = StageState(
         header=Header(
             revision=plane.store.current_revision(),
@@ -188,32 +209,64 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
             faults=faults,
             message=tracker.current_message(),
         ),
-        counts=Counts(commands=tracker.command_count, events=totals.events,
-                      deliveries=totals.deliveries, reconciles=totals.reconciles,
-                      events_per_second=tracker.events_per_second(totals.events)),
+        counts=Counts(
+            commands=tracker.command_count,
+            events=totals.events,
+            deliveries=totals.deliveries,
+            reconciles=totals.reconciles,
+            events_per_second=tracker.events_per_second(totals.events),
+        ),
     )
     for c in tracker.commands:
         data = c.data or {}
-        state.commands.append(CommandRow(
-            c.actor, c.verb, data.get("kind", ""), data.get("namespace") or "",
-            data.get("name", "") or c.target, c.outcome, c.revision, c.target,
-            followed=follow is not None and (c.target == follow.key
-                                             or c.revision in chain_revisions)))
+        state.commands.append(
+            CommandRow(
+                c.actor,
+                c.verb,
+                data.get("kind", ""),
+                data.get("namespace") or "",
+                data.get("name", "") or c.target,
+                c.outcome,
+                c.revision,
+                c.target,
+                followed=follow is not None
+                and (c.target == follow.key or c.revision in chain_revisions),
+            )
+        )
     pending = _pending(plane, tracker.events)
     for ev in tracker.events.values():
-        state.events.append(EventRow(
-            ev.revision, ev.type, ev.kind, ev.namespace, ev.name, ev.key,
-            delivered=[name for name, _ in ev.delivered], pending=pending.get(ev.revision, []),
-            followed=ev.revision in chain_revisions))
+        state.events.append(
+            EventRow(
+                ev.revision,
+                ev.type,
+                ev.kind,
+                ev.namespace,
+                ev.name,
+                ev.key,
+                delivered=[name for name, _ in ev.delivered],
+                pending=pending.get(ev.revision, []),
+                followed=ev.revision in chain_revisions,
+            )
+        )
     now = clock.now()
     for c in plane.consumers:
         relist = tracker.relists.get(c.name)
         rdata = (relist.data or {}) if relist else {}
         followed = c.name in chain_consumers
-        state.projections.append(ProjectionRow(
-            c.name, c.revision, c.cached_objects(), c.queue.counters().depth,
-            c.stats.last_reconcile, c.stats.last_outcome, c.stats.relists,
-            rdata.get("objects", 0), rdata.get("seconds", 0.0) * 1000, followed=followed))
+        state.projections.append(
+            ProjectionRow(
+                c.name,
+                c.revision,
+                c.cached_objects(),
+                c.queue.counters().depth,
+                c.stats.last_reconcile,
+                c.stats.last_outcome,
+                c.stats.relists,
+                rdata.get("objects", 0),
+                rdata.get("seconds", 0.0) * 1000,
+                followed=followed,
+            )
+        )
         behind = 0.0
         if c.channel:
             behind = max(0.0, now - (c.channel[0][0] - c.latency))

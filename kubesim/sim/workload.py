@@ -32,8 +32,12 @@ class WorkloadIndex:
             kind = registry.for_kind(kind_name)
             items, _ = api.list(kind)
             for obj in items:
-                self.fold(kind_name, kind.key(obj["metadata"].get("namespace"),
-                                              obj["metadata"]["name"]), obj, deleted=False)
+                self.fold(
+                    kind_name,
+                    kind.key(obj["metadata"].get("namespace"), obj["metadata"]["name"]),
+                    obj,
+                    deleted=False,
+                )
 
     def observe(self, ev: Any) -> None:
         kind = ev.kind.kind
@@ -48,8 +52,9 @@ class WorkloadIndex:
                 self._pods.pop(key, None)
                 return
             owner = _owner(md, "ReplicaSet")
-            running = (obj.get("status") or {}).get("phase") == "Running" \
-                and not md.get("deletionTimestamp")
+            running = (obj.get("status") or {}).get("phase") == "Running" and not md.get(
+                "deletionTimestamp"
+            )
             self._pods[key] = (ns, owner, running)
             return
         if deleted:
@@ -57,8 +62,11 @@ class WorkloadIndex:
             self._generations.pop(key, None)
             return
         if kind == "Deployment":
-            self._deployments[key] = (ns, md["name"], int((obj.get("spec") or {}).get(
-                "replicas", 1)))
+            self._deployments[key] = (
+                ns,
+                md["name"],
+                int((obj.get("spec") or {}).get("replicas", 1)),
+            )
         else:
             owner = _owner(md, "Deployment")
             if owner:

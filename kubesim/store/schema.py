@@ -21,6 +21,11 @@ is most of a write's time.
 - kv: one row per key, pointing at the key's newest history row (`hid`). A deleted key stays as a
   tombstone (`deleted` = 1) until a compaction passes its delete, so that a read at a past
   revision finds, from kv, every key that existed then;
+- snapshot: now and then (every few times as many revisions as there are keys, see sqlite.py),
+  a copy of kv (key -> hid) at a revision, appended in the write that takes that revision. A
+  read at a past revision walks back from the first snapshot at or after it rather than from kv,
+  so its walks cover the changes of one snapshot interval, not of the whole history since then;
+  compaction drops the snapshots below the floor;
 - journal: the JournalEntry fields, `seq` as the rowid, `data` as JSON bytes (orjson);
 - meta: schema_version, magic and compact_revision.
 The SQLite header also carries application_id = APPLICATION_ID and user_version = SCHEMA_VERSION.
@@ -63,6 +68,12 @@ CREATE TABLE history (
     key TEXT NOT NULL,
     value BLOB NOT NULL
 );
+CREATE TABLE snapshot (
+    rev INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    hid INTEGER NOT NULL,
+    PRIMARY KEY (rev, key)
+) WITHOUT ROWID;
 CREATE TABLE journal (
     seq INTEGER PRIMARY KEY,
     type TEXT NOT NULL,

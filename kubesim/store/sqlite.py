@@ -13,6 +13,12 @@ Concurrency and durability:
   WAL file, which the OS keeps); only a power loss or OS crash may lose the last commits, never
   corrupt the file.
 A store object may be shared by threads (one lock serialises its connection).
+
+Write cost: a single-key write is BEGIN IMMEDIATE, one SELECT (current revision, the key's row and
+what its new history row links to), an insert or update of kv, an append to history, an append to
+journal, COMMIT. The commit writes each changed page to the WAL, about 3 to 4 pages of 2 KB (kv,
+the tails of history and journal, now and then page 1 and a parent page when a table grows): see
+schema.py for why the layout has no secondary index.
 """
 
 from __future__ import annotations
@@ -50,6 +56,16 @@ LOCK_DEADLINE_S = 120.0
 #: of a write's time. 10000 pages of 2 KB: a WAL of up to ~20 MB, a checkpoint every ~2500 writes,
 #: and each hot page (the tails of history and journal) copied once for more commits.
 WAL_AUTOCHECKPOINT = 10000
+#: past reads (walks through history rows) and watches read pages at random: map the file rather
+#: than copy each page in with a read call (only the database file is mapped, never the WAL)
+MMAP_SIZE = 256 << 20
+
+#: Snapshots (see schema.py): a write whose revision is a multiple of SNAPSHOT_EVERY checks
+#: whether the last snapshot is at least max(SNAPSHOT_EVERY, SNAPSHOT_KEYS * keys) revisions old,
+#: and if so copies kv (key -> newest row) into `snapshot`. About 1/SNAPSHOT_KEYS of a snapshot row
+#: per write; a past read then walks back from the next snapshot, a few revisions per key away.
+SNAPSHOT_EVERY = 1024
+SNAPSHOT_KEYS = 4
 
 #: a history row's id is revision << SUB_BITS | sub (see schema.py)
 SUB_BITS = 16
@@ -81,12 +97,14 @@ _JOURNAL_INSERT = (
     "INSERT INTO journal (type, actor, verb, target, outcome, revision, time, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# The rows of keys at a past revision: from each key's newest row (kv, tombstones included), walk
+# The rows of keys at a past revision: from each key's newest row (kv, tombstones included; or
+# the snapshot taken next after that revision, which lists the same keys and fewer rows on), walk
 # back until a row at or below the revision (:hi = revision << 16 | 0xFFFF), taking the jump
-# pointer whenever it still lands above the revision. A walk that runs out (prev 0, or a row that
-# compaction removed) means the key did not exist then.
+# pointer whenever it still lands above the revision (its revision is in its id: no read needed
+# to decide), which makes the walk O(log versions since the revision) rowid lookups. A walk that
+# runs out (prev 0, or a row that compaction removed) means the key did not exist then.
 _AT = (
-    "WITH RECURSIVE walk(id) AS (SELECT hid FROM kv WHERE {where} UNION ALL "
+    "WITH RECURSIVE walk(id) AS (SELECT hid FROM {start} {where} UNION ALL "
     "SELECT CASE WHEN h.jump > :hi THEN h.jump ELSE h.prev END FROM walk w "
     "JOIN history h ON h.id = w.id WHERE w.id > :hi) "
     "SELECT h.key, h.value, h.create_rev, h.id >> 16, h.version FROM walk w "
@@ -106,6 +124,8 @@ _COMPACT_HISTORY = (
     "(SELECT MAX(id) FROM history WHERE id < :lo GROUP BY key))"
 )
 _COMPACT_KV = "DELETE FROM kv WHERE deleted AND hid < :lo"
+_COMPACT_SNAPSHOTS = "DELETE FROM snapshot WHERE rev < :floor"
+_NEXT_SNAPSHOT = "SELECT MIN(rev) FROM snapshot WHERE rev >= ?"
 
 
 def prefix_end(prefix: str) -> str | None:
@@ -137,6 +157,8 @@ def _connect(target: str) -> sqlite3.Connection:
     )
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+    conn.execute("PRAGMA temp_store = MEMORY")  # sorts of past reads, compaction's key groups
     return conn
 
 
@@ -365,6 +387,8 @@ class SqliteStore(Store):
                 )
             changed.append(key)
         result = new if changed else rev
+        if changed and not new % SNAPSHOT_EVERY:
+            _maybe_snapshot(cur, new)
         if len(journal) == 1:  # the common case, without _insert_journal's list
             e = journal[0]
             data = None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS)
@@ -391,6 +415,7 @@ class SqliteStore(Store):
         lo = {"lo": revision << SUB_BITS}
         cur.execute(_COMPACT_HISTORY, lo)
         cur.execute(_COMPACT_KV, lo)
+        cur.execute(_COMPACT_SNAPSHOTS, {"floor": revision})
         cur.execute("UPDATE meta SET value = ? WHERE key = 'compact_revision'", (revision,))
 
     # -- reads -----------------------------------------------------------------------------
@@ -404,8 +429,9 @@ class SqliteStore(Store):
 
     def _get(self, cur: sqlite3.Cursor, key: str, revision: int) -> KeyValue | None:
         self._check_revision(cur, revision)
-        sql = _AT.format(where="key = :key")
-        row = cur.execute(sql, {"key": key, "hi": _hi(revision)}).fetchone()
+        start, snap = _walk_start(cur, revision)
+        sql = _AT.format(start=start, where="key = :key")
+        row = cur.execute(sql, {"key": key, "hi": _hi(revision), "snap": snap}).fetchone()
         return None if row is None else KeyValue(*row)
 
     def range(
@@ -429,8 +455,10 @@ class SqliteStore(Store):
         self._check_revision(cur, revision)
         end = prefix_end(prefix)
         where = "1" if end is None else "key >= :lo AND key < :end"
-        sql = _AT.format(where=where) + " ORDER BY h.key" + tail
-        rows = cur.execute(sql, {"lo": prefix, "end": end, "hi": _hi(revision)}).fetchall()
+        start, snap = _walk_start(cur, revision)
+        sql = _AT.format(start=start, where=where) + " ORDER BY h.key" + tail
+        args = {"lo": prefix, "end": end, "hi": _hi(revision), "snap": snap}
+        rows = cur.execute(sql, args).fetchall()
         return [KeyValue(*row) for row in rows], revision
 
     def count(self, prefix: str) -> int:
@@ -522,6 +550,25 @@ class SqliteStore(Store):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _maybe_snapshot(cur: sqlite3.Cursor, revision: int) -> None:
+    """Copy kv into `snapshot` at `revision` if the last snapshot is old enough (see above)."""
+    last = cur.execute("SELECT MAX(rev) FROM snapshot").fetchone()[0] or 0
+    if revision - last < SNAPSHOT_EVERY:
+        return
+    if SNAPSHOT_KEYS:  # count the keys only as far as the threshold: bounded work per write
+        most = (revision - last) // SNAPSHOT_KEYS
+        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM kv LIMIT ?)"
+        if cur.execute(sql, (most + 1,)).fetchone()[0] > most:
+            return
+    cur.execute("INSERT INTO snapshot SELECT ?, key, hid FROM kv", (revision,))
+
+
+def _walk_start(cur: sqlite3.Cursor, revision: int) -> tuple[str, int | None]:
+    """Where a read at `revision` starts its walks: the first snapshot at or after it, else kv."""
+    snap = cur.execute(_NEXT_SNAPSHOT, (revision,)).fetchone()[0]
+    return ("kv WHERE", None) if snap is None else ("snapshot WHERE rev = :snap AND", snap)
 
 
 def _hi(revision: int) -> int:

@@ -41,12 +41,25 @@ KEYS: tuple[Key, ...] = (
     Key(("space",), "space", "pause", "pause / resume the control plane's clock"),
     Key(("n", "right"), "n →", "step", "while paused: run exactly one action of the loop"),
     Key(("+", "="), "+/-", "speed", "twice as fast / half as fast"),
-    Key(("r",), "r", "restart", "restart a controller (then its number): its projection is "
-        "rebuilt from a fresh LIST, and the cost is shown"),
-    Key(("f",), "f", "follow", "follow an object through the four stages (f again: the next "
-        "one; esc: stop)"),
-    Key(("l",), "l", "latency", "fault: add 2 s of watch latency to a consumer (then its "
-        "number; again to remove)"),
+    Key(
+        ("r",),
+        "r",
+        "restart",
+        "restart a controller (then its number): its projection is "
+        "rebuilt from a fresh LIST, and the cost is shown",
+    ),
+    Key(
+        ("f",),
+        "f",
+        "follow",
+        "follow an object through the four stages (f again: the next one; esc: stop)",
+    ),
+    Key(
+        ("l",),
+        "l",
+        "latency",
+        "fault: add 2 s of watch latency to a consumer (then its number; again to remove)",
+    ),
     Key(("d",), "d", "dup", "fault: duplicate delivery of half the events on/off"),
     Key(("s",), "s", "svg", "save the view as an SVG file"),
     Key(("?", "h"), "?", "help", "this help (any key closes it)"),

@@ -65,8 +65,15 @@ def render(state: StageState, width: int, height: int) -> RenderableType:
 
 def render_text(state: StageState, width: int, height: int) -> str:
     """The frame as plain text (no colour, no escape codes), trailing spaces trimmed."""
-    console = Console(file=io.StringIO(), width=width, height=height, color_system=None,
-                      force_terminal=False, legacy_windows=False, _environ={})
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        height=height,
+        color_system=None,
+        force_terminal=False,
+        legacy_windows=False,
+        _environ={},
+    )
     console.print(render(state, width, height))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
@@ -79,8 +86,7 @@ class _Sized:
         self.content, self.width, self.height = content, width, height
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from console.render(self.content, options.update_dimensions(self.width,
-                                                                          self.height))
+        yield from console.render(self.content, options.update_dimensions(self.width, self.height))
 
 
 # ----------------------------------------------------------------------------- header, footer
@@ -88,10 +94,15 @@ def header_lines(state: StageState, compact: bool = False) -> list[Text]:
     h = state.header
     ratio = f"{h.reads / h.writes:.1f}:1" if h.writes else "-"
     line = Text.assemble(
-        ("kubesim " + ("up" if h.mode == "live" else h.mode), "bold"), "  ",
-        (f"r{h.revision}", "bold cyan"), "  ",
-        f"t+{h.clock:.3f}s  ", (f"speed {h.speed:g}x", "bold"), "  ",
-        ("⏸ PAUSED" if h.paused else "▶ running", "bold yellow" if h.paused else "green"), "  ",
+        ("kubesim " + ("up" if h.mode == "live" else h.mode), "bold"),
+        "  ",
+        (f"r{h.revision}", "bold cyan"),
+        "  ",
+        f"t+{h.clock:.3f}s  ",
+        (f"speed {h.speed:g}x" if h.speed else "virtual time", "bold"),
+        "  ",
+        ("⏸ PAUSED" if h.paused else "▶ running", "bold yellow" if h.paused else "green"),
+        "  ",
         f"reads:writes {h.reads}:{h.writes} ({ratio})",
     )
     line.no_wrap, line.overflow = True, "ellipsis"
@@ -101,8 +112,9 @@ def header_lines(state: StageState, compact: bool = False) -> list[Text]:
         second.append(f"⚠ {fault}  ", style="bold red")
     if state.follow is not None:
         f = state.follow
-        second.append(f"following {target(f.kind, f.namespace, f.name, compact)}  ",
-                      style="bold reverse")
+        second.append(
+            f"following {target(f.kind, f.namespace, f.name, compact)}  ", style="bold reverse"
+        )
     if h.message:
         second.append(h.message, style="cyan")
     if second:
@@ -130,13 +142,17 @@ def help_panel() -> RenderableType:
     for k in KEYS:
         keys.add_row(k.label, k.help)
     stages = Text.assemble(
-        ("Command", "bold"), ": what was asked of the API server (apply, a controller's "
+        ("Command", "bold"),
+        ": what was asked of the API server (apply, a controller's "
         "update) and the revision it wrote in the write model.\n",
-        ("Event", "bold"), ": the watch stream; every write is an event, delivered to each "
+        ("Event", "bold"),
+        ": the watch stream; every write is an event, delivered to each "
         "consumer that watches its kind (✓ received, … on its way).\n",
-        ("Projection", "bold"), ": each consumer's informer cache (its read model) and "
+        ("Projection", "bold"),
+        ": each consumer's informer cache (its read model) and "
         "workqueue, and its last reconcile.\n",
-        ("Staleness", "bold"), ": how far each projection is behind the write model, and "
+        ("Staleness", "bold"),
+        ": how far each projection is behind the write model, and "
         "what the write model asks for that has not happened yet.",
     )
     return Panel(Group(stages, Text(), keys), title="kubesim up: help", box=box.ROUNDED)
@@ -152,15 +168,18 @@ def _section(name: str, note: str, body: RenderableType) -> RenderableType:
 
 
 def _panel(name: str, note: str, body: RenderableType) -> RenderableType:
-    return Panel(body, title=_title(name, note), title_align="left", box=box.ROUNDED,
-                 padding=(0, 1))
+    return Panel(
+        body, title=_title(name, note), title_align="left", box=box.ROUNDED, padding=(0, 1)
+    )
 
 
 def _notes(state: StageState) -> tuple[str, str]:
     c = state.counts
     rate = f" · {c.events_per_second:,.0f}/s" if c.events_per_second >= 1 else ""
-    return (f"{c.commands:,} commands · actor verb target → outcome",
-            f"{c.events:,} events{rate} · {c.deliveries:,} deliveries")
+    return (
+        f"{c.commands:,} commands · actor verb target → outcome",
+        f"{c.events:,} events{rate} · {c.deliveries:,} deliveries",
+    )
 
 
 def _workload(state: StageState) -> int:
@@ -180,34 +199,51 @@ def _compact_body(state: StageState, width: int, height: int) -> RenderableType:
     if state.follow is not None:
         upper = _section("Follow", _chain_note(state), follow_lines(state.follow, command_h - 1))
     else:
-        upper = _section("Command", command_note,
-                         command_table(state.commands, command_h - 1, True, header=False))
+        upper = _section(
+            "Command",
+            command_note,
+            command_table(state.commands, command_h - 1, True, header=False),
+        )
     stale_w = max(26, width // 3)
     bar_w = max(4, stale_w - 15)
     layout = Layout()
     parts = [
         Layout(upper, size=command_h),
-        Layout(_section("Event", event_note,
-                        event_table(state.events, event_h - 1, True, header=False)),
-               size=event_h),
+        Layout(
+            _section(
+                "Event", event_note, event_table(state.events, event_h - 1, True, header=False)
+            ),
+            size=event_h,
+        ),
         Layout(name="bottom", size=bottom),
     ]
     if extra:
-        parts.append(Layout(workload_lines(state.deployments, state.generations, extra, True),
-                            size=extra))
+        parts.append(
+            Layout(workload_lines(state.deployments, state.generations, extra, True), size=extra)
+        )
     layout.split_column(*parts)
     layout["bottom"].split_row(
-        Layout(_section("Projection", "cache · queue", projection_table(state.projections,
-                                                                          True))),
-        Layout(Padding(_section("Staleness", "behind",
-                                staleness_table(state.staleness, True, bar_w, names=False)),
-                       (0, 0, 0, 1)), size=stale_w),
+        Layout(_section("Projection", "cache · queue", projection_table(state.projections, True))),
+        Layout(
+            Padding(
+                _section(
+                    "Staleness",
+                    "behind",
+                    staleness_table(state.staleness, True, bar_w, names=False),
+                ),
+                (0, 0, 0, 1),
+            ),
+            size=stale_w,
+        ),
     )
     return layout
 
 
 def _wide_body(state: StageState, width: int, height: int) -> RenderableType:
     n = len(state.projections)
+    #: below 170 columns the halves are too narrow for full names in the command and event rows
+    short = width < 170
+    bar_w = max(8, min(20, (width * 9 // 20 - 40) // 2))
     extra = min(_workload(state), 6)
     bottom = n + 3 + (extra + 1 if extra else 0)
     follow_h = 0
@@ -216,28 +252,43 @@ def _wide_body(state: StageState, width: int, height: int) -> RenderableType:
     top = max(5, height - bottom - follow_h)
     bottom = height - top - follow_h
     command_note, event_note = _notes(state)
-    staleness: RenderableType = staleness_table(state.staleness, False, 20, names=True)
+    staleness: RenderableType = staleness_table(state.staleness, False, bar_w, names=True)
     if extra:
         fit = max(0, bottom - n - 4)
-        staleness = Group(staleness, Text(),
-                          workload_lines(state.deployments, state.generations, fit, False))
+        staleness = Group(
+            staleness, Text(), workload_lines(state.deployments, state.generations, fit, False)
+        )
     layout = Layout()
     parts = [Layout(name="top", size=top), Layout(name="bottom", size=bottom)]
     if follow_h:
-        parts.append(Layout(_panel("Follow", _chain_note(state),
-                                   follow_lines(state.follow, follow_h - 2)), size=follow_h))
+        parts.append(
+            Layout(
+                _panel("Follow", _chain_note(state), follow_lines(state.follow, follow_h - 2)),
+                size=follow_h,
+            )
+        )
     layout.split_column(*parts)
     layout["top"].split_row(
-        Layout(_panel("Command", command_note,
-                      command_table(state.commands, top - 3, False, header=True))),
-        Layout(_panel("Event", event_note,
-                      event_table(state.events, top - 3, False, header=True))),
+        Layout(
+            _panel(
+                "Command", command_note, command_table(state.commands, top - 3, short, header=True)
+            )
+        ),
+        Layout(_panel("Event", event_note, event_table(state.events, top - 3, short, header=True))),
     )
     layout["bottom"].split_row(
-        Layout(_panel("Projection", "informer cache · workqueue · last reconcile",
-                      projection_table(state.projections, False)), ratio=11),
-        Layout(_panel("Staleness", "how far each projection is behind the write model",
-                      staleness), ratio=9),
+        Layout(
+            _panel(
+                "Projection",
+                "informer cache · workqueue · last reconcile",
+                projection_table(state.projections, False, costs=not short),
+            ),
+            ratio=11,
+        ),
+        Layout(
+            _panel("Staleness", "how far each projection is behind the write model", staleness),
+            ratio=9,
+        ),
     )
     return layout
 
@@ -245,5 +296,23 @@ def _wide_body(state: StageState, width: int, height: int) -> RenderableType:
 def _chain_note(state: StageState) -> str:
     f = state.follow
     assert f is not None
-    return (f"{target(f.kind, f.namespace, f.name, True)}: command → event → deliveries → "
-            "reconciles → commands")
+    return (
+        f"{target(f.kind, f.namespace, f.name, True)}: command → event → deliveries → "
+        "reconciles → commands"
+    )
+
+
+def export_svg(state: StageState, width: int, height: int, title: str = "kubesim up") -> str:
+    """The frame as an SVG document (rich's terminal look), for `--svg` and the `s` key."""
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        height=height,
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        _environ={},
+    )
+    console.print(render(state, width, height))
+    return console.export_svg(title=title)

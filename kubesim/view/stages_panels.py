@@ -64,8 +64,15 @@ def event_target(kind: str, namespace: str, name: str, compact: bool) -> str:
 
 
 def _grid(*, header: bool) -> Table:
-    return Table(box=None, padding=(0, 1), pad_edge=False, expand=True, show_header=header,
-                 header_style="bold", show_edge=False)
+    return Table(
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+        expand=True,
+        show_header=header,
+        header_style="bold",
+        show_edge=False,
+    )
 
 
 def _col(table: Table, name: str, **kw) -> None:
@@ -93,9 +100,12 @@ def command_table(rows: list[CommandRow], fit: int, compact: bool, header: bool)
         actor = short_consumer(r.actor) if compact else r.actor
         verb = "status" if compact and r.verb == "update-status" else r.verb
         outcome = Text(r.outcome, style=OUTCOME_STYLE.get(r.outcome.split(":")[0], ""))
-        _marked(t, r.followed, following, [f"r{r.revision}", actor, verb,
-                                           target(r.kind, r.namespace, r.name, compact),
-                                           outcome])
+        _marked(
+            t,
+            r.followed,
+            following,
+            [f"r{r.revision}", actor, verb, target(r.kind, r.namespace, r.name, compact), outcome],
+        )
     return t
 
 
@@ -122,13 +132,21 @@ def event_table(rows: list[EventRow], fit: int, compact: bool, header: bool) -> 
     _col(t, "OBJECT", max_width=24 if compact else 36)
     _col(t, "RECEIVED (✓) / ON ITS WAY (…)", ratio=1)
     for r in rows:
-        _marked(t, r.followed, following, [
-            f"r{r.revision}", Text(r.type, style=EVENT_STYLE.get(r.type, "")),
-            event_target(r.kind, r.namespace, r.name, compact), _receivers(r, compact)])
+        _marked(
+            t,
+            r.followed,
+            following,
+            [
+                f"r{r.revision}",
+                Text(r.type, style=EVENT_STYLE.get(r.type, "")),
+                event_target(r.kind, r.namespace, r.name, compact),
+                _receivers(r, compact),
+            ],
+        )
     return t
 
 
-def projection_table(rows: list[ProjectionRow], compact: bool) -> Table:
+def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = False) -> Table:
     following = any(r.followed for r in rows)
     t = _grid(header=True)
     if following:
@@ -146,13 +164,22 @@ def projection_table(rows: list[ProjectionRow], compact: bool) -> Table:
             outcome = r.last_outcome.split(":")[0]
             last.append(" " + outcome, style=OUTCOME_STYLE.get(outcome, "red"))
         relists = str(r.relists)
-        if not compact and r.relists:
+        if costs and r.relists:
             relists += f" ({r.relist_objects} obj {r.relist_ms:.1f}ms)"
-        _marked(t, r.followed, following, [
-            str(number % 10), short_consumer(r.consumer) if compact else r.consumer,
-            f"r{r.revision}",
-            str(r.cached), Text(str(r.queue_depth), style="bold" if r.queue_depth else "dim"),
-            relists, last])
+        _marked(
+            t,
+            r.followed,
+            following,
+            [
+                str(number % 10),
+                short_consumer(r.consumer) if compact else r.consumer,
+                f"r{r.revision}",
+                str(r.cached),
+                Text(str(r.queue_depth), style="bold" if r.queue_depth else "dim"),
+                relists,
+                last,
+            ],
+        )
     return t
 
 
@@ -165,8 +192,7 @@ def bar(value: float, scale: float, width: int) -> Text:
     return Text("█" * cells, style=style) + Text("·" * (width - cells), style="dim")
 
 
-def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int,
-                    names: bool) -> Table:
+def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int, names: bool) -> Table:
     t = _grid(header=True)
     following = any(r.followed for r in rows)
     if following and names:
@@ -179,8 +205,9 @@ def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int,
     _col(t, "TIME" if compact else "TIME BEHIND", ratio=1)
     for r in rows:
         events = bar(r.events_behind, event_scale, bar_width).append(f" {r.events_behind:>4}")
-        seconds = (bar(r.seconds_behind, time_scale, max(0, bar_width // 2)) if not compact
-                   else Text()).append(f" {r.seconds_behind:.2f}s")
+        seconds = (
+            bar(r.seconds_behind, time_scale, max(0, bar_width // 2)) if not compact else Text()
+        ).append(f" {r.seconds_behind:.2f}s")
         cells = [events, seconds]
         if names:
             cells.insert(0, short_consumer(r.consumer) if compact else r.consumer)
@@ -190,39 +217,62 @@ def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int,
     return t
 
 
-def workload_lines(deployments: list[DeploymentRow], generations: list[GenerationRow],
-                   fit: int, compact: bool) -> Text:
+def workload_lines(
+    deployments: list[DeploymentRow], generations: list[GenerationRow], fit: int, compact: bool
+) -> Text:
     """Desired vs running pods per Deployment, then objects whose spec is not yet observed."""
     lines: list[Text] = []
     for d in deployments:
         style = "green" if d.running == d.desired == d.pods else "bold yellow"
         kind = "deploy/" if compact else "Deployment "
-        lines.append(Text.assemble(f"{kind}{d.name}  ", (
-            f"desired {d.desired} · pods {d.pods} · running {d.running}", style),
-            no_wrap=True, overflow="ellipsis"))
+        lines.append(
+            Text.assemble(
+                f"{kind}{d.name}  ",
+                (f"desired {d.desired} · pods {d.pods} · running {d.running}", style),
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
     for g in generations:
-        lines.append(Text.assemble(
-            f"{target(g.kind, '', g.name, compact)}  ",
-            (f"generation {g.generation} · observedGeneration {g.observed}", "bold magenta"),
-            (" (the change is not yet seen by its controller)", "dim"),
-            no_wrap=True, overflow="ellipsis"))
+        lines.append(
+            Text.assemble(
+                f"{target(g.kind, '', g.name, compact)}  ",
+                (f"generation {g.generation} · observedGeneration {g.observed}", "bold magenta"),
+                (" (the change is not yet seen by its controller)", "dim"),
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
     if len(lines) > fit > 0:
         hidden = len(lines) - fit + 1
         lines = [*lines[: fit - 1], Text(f"... and {hidden} more", style="dim")]
     elif fit <= 0:
         lines = []
-    return Text("\n").join(lines)
+    return _lines(lines)
 
 
 def follow_lines(follow: Follow, fit: int) -> Text:
     """The causal chain of the followed object, latest steps last."""
     steps = follow.chain
-    lines = [Text.assemble((f"{s.stage:<10}", "bold"), s.text, no_wrap=True,
-                           overflow="ellipsis") for s in steps]
+    lines = [
+        Text.assemble((f"{s.stage:<10}", "bold"), s.text, no_wrap=True, overflow="ellipsis")
+        for s in steps
+    ]
     if not lines:
-        lines = [Text("no command or event for it yet: apply it, or press f for the next one",
-                      style="dim")]
+        lines = [
+            Text(
+                "no command or event for it yet: apply it, or press f for the next one", style="dim"
+            )
+        ]
     if len(lines) > fit > 0:
-        lines = [Text(f"... {len(lines) - fit + 1} earlier steps", style="dim"),
-                 *lines[-(fit - 1):]]
-    return Text("\n").join(lines)
+        lines = [
+            Text(f"... {len(lines) - fit + 1} earlier steps", style="dim"),
+            *lines[-(fit - 1) :],
+        ]
+    return _lines(lines)
+
+
+def _lines(lines: list[Text]) -> Text:
+    out = Text("\n").join(lines)
+    out.no_wrap, out.overflow = True, "ellipsis"
+    return out

@@ -13,7 +13,7 @@ from kubesim.api.apply import apply
 from kubesim.api.lastapplied import LAST_APPLIED
 from kubesim.api.server import ApiServer
 from kubesim.api.subresources import scale
-from kubesim.model.errors import BadRequest, Invalid, NotFound, UnsupportedKind
+from kubesim.model.errors import BadRequest, Conflict, Invalid, NotFound, UnsupportedKind
 from kubesim.model.kinds import builtin
 from kubesim.store.sqlite import SqliteStore
 from tests.api.test_server import SHIRT_CRD, T0, configmap, deployment, shirt
@@ -125,8 +125,11 @@ def test_containers_merge_by_name(api):
 
 
 def test_cluster_scoped_object_loses_namespace(api):
-    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
-                                                               "namespace": "default"}}
+    ns = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "shop", "namespace": "default"},
+    }
     obj = apply(api, ns).obj
     assert "namespace" not in obj["metadata"]
 
@@ -151,8 +154,10 @@ def test_metadata_that_is_not_a_mapping_is_bad_request(api, store, metadata):
 def test_name_of_wrong_type_is_bad_request(api, store):
     apply(api, configmap("5"))
     with pytest.raises(BadRequest, match="ObjectMeta.metadata.name of type string"):
-        apply(api, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 5},
-                    "data": {"a": "b"}})
+        apply(
+            api,
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 5}, "data": {"a": "b"}},
+        )
     assert "data" not in api.get(CM, "default", "5")
 
 
@@ -212,3 +217,17 @@ def test_custom_resource_apply(api, store):
 def test_source_is_journaled(api, store):
     apply(api, configmap(), source="cm.yaml")
     assert store.journal(types=["command"])[-1].data["source"] == "cm.yaml"
+
+
+def test_stale_resource_version_in_the_manifest_conflicts(api, store):
+    apply(api, configmap())
+    apply(api, {**configmap(), "data": {"a": "1"}})
+    stale = {**configmap(), "data": {"a": "2"}}
+    stale["metadata"]["resourceVersion"] = "3"  # the create's revision: stale by now
+    rev = store.current_revision()
+    with pytest.raises(Conflict, match='Operation cannot be fulfilled on configmaps "cm"'):
+        apply(api, stale)
+    assert store.current_revision() == rev
+    fresh = {**configmap(), "data": {"a": "2"}}
+    fresh["metadata"]["resourceVersion"] = str(rev)
+    assert apply(api, fresh).outcome == "configured"

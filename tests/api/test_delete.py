@@ -79,8 +79,11 @@ def test_removing_the_last_finalizer_deletes(api, store):
     result = api.update(live, actor="some-controller")
     assert api.try_get(CM, "default", "cm") is None
     entry = store.journal(types=["command"])[-1]
-    assert (entry.actor, entry.outcome, entry.revision) == ("some-controller", "deleted",
-                                                            result.revision)
+    assert (entry.actor, entry.outcome, entry.revision) == (
+        "some-controller",
+        "deleted",
+        result.revision,
+    )
 
 
 def test_deleting_again_changes_nothing(api, store):
@@ -181,9 +184,19 @@ def test_deleting_a_crd_deletes_its_custom_resources(api, store):
     assert len(store.events(result.revision)) == 3  # one transaction, one revision
 
 
-def test_empty_namespace_goes_at_once(api):
+def test_namespace_is_removed_when_its_finalizer_is(api):
     api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
-    assert delete(api, NS, None, "shop").removed
+    result = delete(api, NS, None, "shop")
+    assert (result.removed, result.pending) == (False, "namespace-content")
+    assert api.get(NS, None, "shop")["spec"]["finalizers"] == ["kubernetes"]
+
+    def finalize(ns):
+        ns["spec"]["finalizers"] = []
+        return ns
+
+    api.guaranteed_update(NS, None, "shop", finalize, actor="namespace-controller",
+                          verb="finalize", subresource="finalize")
+    assert api.try_get(NS, None, "shop") is None
 
 
 def test_namespace_with_content_turns_terminating(api):

@@ -48,14 +48,15 @@ def api(store):
 def deployment(name: str = "web", replicas: int | None = 3, **spec) -> dict:
     body = {
         "selector": {"matchLabels": {"app": name}},
-        "template": {"metadata": {"labels": {"app": name}},
-                     "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+        },
         **spec,
     }
     if replicas is not None:
         body["replicas"] = replicas
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-            "spec": body}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}, "spec": body}
 
 
 def replicaset(name: str = "rs") -> dict:
@@ -65,8 +66,12 @@ def replicaset(name: str = "rs") -> dict:
 
 
 def pod(name: str = "p", **spec) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}], **spec},
+    }
 
 
 def configmap(name: str = "cm", **md) -> dict:
@@ -81,20 +86,38 @@ SHIRT_CRD = {
         "group": "stable.example.com",
         "scope": "Namespaced",
         "names": {"plural": "shirts", "singular": "shirt", "kind": "Shirt"},
-        "versions": [{
-            "name": "v1", "served": True, "storage": True,
-            "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
-                "type": "object", "properties": {
-                    "color": {"type": "string", "enum": ["blue", "green"]},
-                    "size": {"type": "string"}}}}}},
-        }],
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {
+                                "type": "object",
+                                "properties": {
+                                    "color": {"type": "string", "enum": ["blue", "green"]},
+                                    "size": {"type": "string"},
+                                },
+                            }
+                        },
+                    }
+                },
+            }
+        ],
     },
 }
 
 
 def shirt(name: str = "s1", **spec) -> dict:
-    return {"apiVersion": "stable.example.com/v1", "kind": "Shirt", "metadata": {"name": name},
-            "spec": spec or {"color": "blue", "size": "M"}}
+    return {
+        "apiVersion": "stable.example.com/v1",
+        "kind": "Shirt",
+        "metadata": {"name": name},
+        "spec": spec or {"color": "blue", "size": "M"},
+    }
 
 
 def mod_revision(store, kind, namespace, name) -> int:
@@ -125,8 +148,10 @@ def test_bootstrap_happens_once(store):
 def test_invalid_replicas_message(api):
     with pytest.raises(Invalid) as e:
         api.create(deployment(replicas=-1))
-    assert e.value.message == ('The Deployment "web" is invalid: spec.replicas: Invalid value: '
-                               "-1: must be greater than or equal to 0")
+    assert e.value.message == (
+        'The Deployment "web" is invalid: spec.replicas: Invalid value: '
+        "-1: must be greater than or equal to 0"
+    )
     assert e.value.code == 422 and e.value.details["causes"][0]["field"] == "spec.replicas"
 
 
@@ -137,8 +162,9 @@ def test_selector_is_immutable(api):
     live["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
     with pytest.raises(Invalid) as e:
         api.update(live)
-    assert e.value.message.startswith('The Deployment "web" is invalid: spec.selector: Invalid '
-                                      "value: ")
+    assert e.value.message.startswith(
+        'The Deployment "web" is invalid: spec.selector: Invalid value: '
+    )
     assert e.value.message.endswith(": field is immutable")
 
 
@@ -157,24 +183,37 @@ def test_unknown_kind_names_supported_kinds(api):
     with pytest.raises(UnsupportedKind) as e:
         api.create({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"}})
     assert e.value.message.startswith('kind "StatefulSet" is not supported by kubesim')
-    for kind in ("ConfigMap", "CustomResourceDefinition", "Deployment", "Namespace", "Node",
-                 "Pod", "ReplicaSet", "Service", "Event"):
+    for kind in (
+        "ConfigMap",
+        "CustomResourceDefinition",
+        "Deployment",
+        "Namespace",
+        "Node",
+        "Pod",
+        "ReplicaSet",
+        "Service",
+        "Event",
+    ):
         assert kind in e.value.message
 
 
 def test_wrong_type_is_bad_request(api):
     bad = deployment()
     bad["spec"]["replicas"] = "three"
-    with pytest.raises(BadRequest, match="cannot unmarshal string into Go struct field "
-                       "DeploymentSpec.spec.replicas of type int32"):
+    with pytest.raises(
+        BadRequest,
+        match="cannot unmarshal string into Go struct field "
+        "DeploymentSpec.spec.replicas of type int32",
+    ):
         api.create(bad)
 
 
 def test_create_with_resource_version_is_rejected(api):
     obj = configmap()
     obj["metadata"]["resourceVersion"] = "5"
-    with pytest.raises(BadRequest, match="resourceVersion should not be set on objects to be "
-                       "created"):
+    with pytest.raises(
+        BadRequest, match="resourceVersion should not be set on objects to be created"
+    ):
         api.create(obj)
 
 
@@ -184,8 +223,10 @@ def test_create_with_resource_version_is_rejected(api):
 def test_deployment_defaults(api):
     spec = api.create(deployment(replicas=None)).obj["spec"]
     assert spec["replicas"] == 1
-    assert spec["strategy"] == {"type": "RollingUpdate",
-                                "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+    }
     assert spec["revisionHistoryLimit"] == 10
     assert spec["progressDeadlineSeconds"] == 600
     assert spec["template"]["spec"]["restartPolicy"] == "Always"
@@ -199,13 +240,34 @@ def test_pod_defaults(api):
 
 
 def test_service_gets_a_cluster_ip(api):
-    a = api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"},
-                    "spec": {"ports": [{"port": 80}]}}).obj
-    b = api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "b"},
-                    "spec": {"ports": [{"port": 80}]}}).obj
+    a = api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "a"},
+            "spec": {"ports": [{"port": 80}]},
+        }
+    ).obj
+    b = api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "b"},
+            "spec": {"ports": [{"port": 80}]},
+        }
+    ).obj
     ips = {a["spec"]["clusterIP"], b["spec"]["clusterIP"], "10.96.0.1"}
     assert len(ips) == 3 and all(ip.startswith("10.") for ip in ips)
     assert a["spec"]["clusterIPs"] == [a["spec"]["clusterIP"]]
+
+
+def test_cluster_scoped_objects_lose_a_namespace(api):
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "namespace": "x"}}
+    assert "namespace" not in api.create(node).obj["metadata"]
+    live = api.get(builtin("Node"), None, "n1")
+    live["metadata"]["namespace"] = "x"
+    live["metadata"]["labels"] = {"a": "b"}
+    assert "namespace" not in api.update(live).obj["metadata"]
 
 
 # ----------------------------------------------------------------------------- system fields
@@ -242,8 +304,10 @@ def test_list_resource_version_is_the_store_revision(api, store):
 
 
 def test_generate_name(api):
-    names = {api.create({**configmap(), "metadata": {"generateName": "web-"}}).obj["metadata"]
-             ["name"] for _ in range(20)}
+    names = {
+        api.create({**configmap(), "metadata": {"generateName": "web-"}}).obj["metadata"]["name"]
+        for _ in range(20)
+    }
     assert len(names) == 20
     for name in names:
         assert re.fullmatch(f"web-[{ALPHANUMS}]{{5}}", name), name
@@ -251,7 +315,8 @@ def test_generate_name(api):
 
 def test_generate_name_prefix_cut_at_58(api):
     name = api.create({**configmap(), "metadata": {"generateName": "x" * 70}}).obj["metadata"][
-        "name"]
+        "name"
+    ]
     assert len(name) == 63 and name.startswith("x" * 58)
 
 
@@ -260,7 +325,8 @@ def test_generate_name_collision_picks_another(store):
     first = api.create({**configmap(), "metadata": {"generateName": "c-"}}).obj["metadata"]["name"]
     again = ApiServer(store, clock=lambda: T0, rng=random.Random(1))  # same draws
     second = again.create({**configmap(), "metadata": {"generateName": "c-"}}).obj["metadata"][
-        "name"]
+        "name"
+    ]
     assert first != second and second.startswith("c-")
 
 
@@ -373,8 +439,11 @@ def test_scale_sets_replicas_only(api):
 
 def test_scale_negative_is_invalid(api):
     api.create(deployment())
-    with pytest.raises(Invalid, match='The Scale "web" is invalid: spec.replicas: Invalid value: '
-                       "-1: must be greater than or equal to 0"):
+    with pytest.raises(
+        Invalid,
+        match='The Scale "web" is invalid: spec.replicas: Invalid value: '
+        "-1: must be greater than or equal to 0",
+    ):
         scale(api, DEPLOY, "default", "web", -1)
 
 
@@ -414,7 +483,8 @@ def test_stale_resource_version_is_a_conflict(api, store):
     assert e.value.code == 409
     assert e.value.message == (
         'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; '
-        "please apply your changes to the latest version and try again")
+        "please apply your changes to the latest version and try again"
+    )
     assert store.current_revision() == rev
     last = store.journal(types=["command"])[-1]
     assert last.outcome == "conflict" and last.revision == rev  # journaled, no revision taken
@@ -468,8 +538,10 @@ def test_terminating_namespace_is_forbidden(api):
     api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
     api.create({**configmap(), "metadata": {"name": "a", "namespace": "shop"}})
     delete(api, NS, None, "shop")
-    with pytest.raises(Forbidden, match="unable to create new content in namespace shop because "
-                       "it is being terminated"):
+    with pytest.raises(
+        Forbidden,
+        match="unable to create new content in namespace shop because it is being terminated",
+    ):
         api.create({**configmap(), "metadata": {"name": "b", "namespace": "shop"}})
 
 
@@ -494,7 +566,11 @@ def test_journal_entry_is_written_with_the_object(api, store):
     result = api.create(deployment(), actor="tester")
     entry = store.journal(types=["command"])[-1]
     assert (entry.actor, entry.verb, entry.target, entry.outcome) == (
-        "tester", "create", "/registry/deployments/default/web", "created")
+        "tester",
+        "create",
+        "/registry/deployments/default/web",
+        "created",
+    )
     assert entry.revision == result.revision == mod_revision(store, DEPLOY, "default", "web")
     live = api.get(DEPLOY, "default", "web")
     live["spec"]["replicas"] = 1
@@ -508,25 +584,36 @@ def test_every_revision_has_exactly_one_command(api, store):
     scale(api, DEPLOY, "default", "web", 2)
     api.create(pod())
     bind(api, "default", "p", "node-1")
-    writes = [e for e in store.journal(types=["command"])
-              if e.outcome not in ("unchanged", "rejected", "conflict")]
+    writes = [
+        e
+        for e in store.journal(types=["command"])
+        if e.outcome not in ("unchanged", "rejected", "conflict")
+    ]
     events = store.events(3)
     assert [(e.revision, e.target) for e in writes if e.revision >= 3] == [
-        (ev.revision, ev.key) for ev in events]
+        (ev.revision, ev.key) for ev in events
+    ]
 
 
 @pytest.mark.parametrize("bad", ["invalid", "exists", "namespace"])
 def test_rejected_command_is_journaled_and_takes_no_revision(api, store, bad):
     api.create(deployment())
-    obj = {"invalid": deployment(replicas=-1), "exists": deployment(),
-           "namespace": {**deployment(), "metadata": {"name": "web", "namespace": "x"}}}[bad]
+    obj = {
+        "invalid": deployment(replicas=-1),
+        "exists": deployment(),
+        "namespace": {**deployment(), "metadata": {"name": "web", "namespace": "x"}},
+    }[bad]
     rev = store.current_revision()
     with pytest.raises(Invalid if bad == "invalid" else (AlreadyExists, NotFound)) as e:
         api.create(obj, actor="tester")
     assert store.current_revision() == rev
     last = store.journal(types=["command"])[-1]
-    assert (last.actor, last.verb, last.outcome, last.revision) == ("tester", "create",
-                                                                    "rejected", rev)
+    assert (last.actor, last.verb, last.outcome, last.revision) == (
+        "tester",
+        "create",
+        "rejected",
+        rev,
+    )
     assert last.data["reason"] == e.value.reason and last.data["message"] == e.value.message
 
 
@@ -537,8 +624,11 @@ def test_rejected_update_is_journaled(api, store):
     with pytest.raises(Invalid):
         api.update(live, actor="tester")
     last = store.journal(types=["command"])[-1]
-    assert (last.verb, last.outcome, last.target) == ("update", "rejected",
-                                                      "/registry/deployments/default/web")
+    assert (last.verb, last.outcome, last.target) == (
+        "update",
+        "rejected",
+        "/registry/deployments/default/web",
+    )
 
 
 def test_dry_run_create_writes_and_journals_nothing(api, store):
@@ -588,8 +678,9 @@ def test_no_new_finalizers_on_a_deleting_object(api):
     delete(api, CM, "default", "cm")
     live = api.get(CM, "default", "cm")
     live["metadata"]["finalizers"] = ["a/b", "c/d"]
-    with pytest.raises(Invalid, match="no new finalizers can be added if the object is being "
-                       "deleted"):
+    with pytest.raises(
+        Invalid, match="no new finalizers can be added if the object is being deleted"
+    ):
         api.update(live)
 
 
@@ -634,10 +725,14 @@ def test_custom_resource_validated_against_schema(api, store):
     rev = store.current_revision()
     with pytest.raises(Invalid) as e:
         api.create(shirt(color="red"))
-    assert e.value.message.startswith('The Shirt "s1" is invalid: spec.color: Unsupported value: '
-                                      '"red": supported values: "blue", "green"')
-    with pytest.raises(Invalid, match="spec.size: Invalid value: .*spec.size in body must be of "
-                       'type string: "integer"'):
+    assert e.value.message.startswith(
+        'The Shirt "s1" is invalid: spec.color: Unsupported value: '
+        '"red": supported values: "blue", "green"'
+    )
+    with pytest.raises(
+        Invalid,
+        match='spec.size: Invalid value: .*spec.size in body must be of type string: "integer"',
+    ):
         api.create(shirt(color="blue", size=3))
     assert store.current_revision() == rev
 

@@ -57,8 +57,9 @@ def test_apply_json_file(run, tmp_path):
 
 def test_apply_kind_list_is_expanded(run, tmp_path):
     items = [yaml.safe_load(configmap("l1")), yaml.safe_load(configmap("l2"))]
-    f = write(tmp_path, "list.yaml", yaml.safe_dump({"apiVersion": "v1", "kind": "List",
-                                                    "items": items}))
+    f = write(
+        tmp_path, "list.yaml", yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items})
+    )
     code, out, _ = run("apply", "-f", f)
     assert (code, out) == (0, "configmap/l1 created\nconfigmap/l2 created\n")
 
@@ -103,8 +104,11 @@ def test_dry_run_server_writes_nothing(run, tmp_path, store_path):
 
 
 def test_namespace_flag_sets_namespace_of_objects_without_one(run, tmp_path):
-    run("apply", "-f", write(tmp_path, "ns.yaml", "apiVersion: v1\nkind: Namespace\n"
-                             "metadata:\n  name: shop\n"))
+    run(
+        "apply",
+        "-f",
+        write(tmp_path, "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"),
+    )
     code, out, _ = run("apply", "-f", write(tmp_path, "cm.yaml", configmap("c")), "-n", "shop")
     assert code == 0
     assert run("get", "cm", "c", "-n", "shop", "-o", "name")[1] == "configmap/c\n"
@@ -126,8 +130,9 @@ def test_status_change_by_controller_does_not_make_reapply_configured(run, tmp_p
 
 
 def test_duplicate_key_warns_with_key_and_line(run, tmp_path):
-    f = write(tmp_path, "dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
-              "  name: b\n")
+    f = write(
+        tmp_path, "dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
+    )
     code, out, err = run("apply", "-f", f)
     assert (code, out) == (0, "configmap/b created\n")
     warning = [line for line in err.splitlines() if line.startswith("Warning")]
@@ -137,7 +142,7 @@ def test_duplicate_key_warns_with_key_and_line(run, tmp_path):
 
 # ----------------------------------------------------------------------------- bad input
 
-NOT_UTF8 = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"\xff\"\n"
+NOT_UTF8 = b'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: "\xff"\n'
 
 
 def _billion_laughs() -> str:
@@ -146,40 +151,59 @@ def _billion_laughs() -> str:
     for name in "bcdefghi":
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
         prev = name
-    return ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n"
-            + "".join(f"  {line}\n" for line in lines))
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n" + "".join(
+        f"  {line}\n" for line in lines
+    )
 
 
 BAD = {
     # name: (file content, what the one error line must contain)
-    "invalid-yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n",
-                     ["line 5, column 1"]),
+    "invalid-yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n",
+        ["line 5, column 1"],
+    ),
     "non-mapping": ("just a string\n", ["expected a mapping"]),
     "list-document": ("- a\n- b\n", ["expected a mapping", "found a list"]),
     "missing-apiVersion": ("kind: ConfigMap\nmetadata:\n  name: a\n", ["apiVersion not set"]),
     "missing-kind": ("apiVersion: v1\nmetadata:\n  name: a\n", ["kind not set"]),
     "missing-metadata": ("apiVersion: v1\nkind: ConfigMap\n", ["name may not be empty"]),
-    "missing-name": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n",
-                     ["name may not be empty"]),
-    "unknown-kind": ("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\n",
-                     ['kind "StatefulSet" is not supported by kubesim', "Deployment", "Pod"]),
-    "wrong-version": ("apiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: s\n",
-                      ['no matches for kind "Deployment" in version "apps/v1beta1"']),
-    "wrong-type": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\nspec:\n"
-                   "  replicas: three\n", ["spec.replicas", "int32"]),
+    "missing-name": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n",
+        ["name may not be empty"],
+    ),
+    "unknown-kind": (
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\n",
+        ['kind "StatefulSet" is not supported by kubesim', "Deployment", "Pod"],
+    ),
+    "wrong-version": (
+        "apiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: s\n",
+        ['no matches for kind "Deployment" in version "apps/v1beta1"'],
+    ),
+    "wrong-type": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\nspec:\n  replicas: three\n",
+        ["spec.replicas", "int32"],
+    ),
     "metadata-not-mapping": ("apiVersion: v1\nkind: ConfigMap\nmetadata: x\n", ["metadata"]),
-    "invalid-name": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
-                     ['The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value',
-                      "RFC 1123"]),
-    "invalid-value": (deployment(replicas=-1),
-                      ['The Deployment "web" is invalid: spec.replicas: Invalid value: -1: '
-                       "must be greater than or equal to 0"]),
-    "python-tag": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                   "  name: !!python/object/apply:os.system [\"echo pwned\"]\n",
-                   ["!!python/object/apply:os.system"]),
-    "missing-namespace": (configmap("a", namespace="x"),
-                          ['Error from server (NotFound): error when creating', 'namespaces "x" '
-                           "not found"]),
+    "invalid-name": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
+        ['The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value', "RFC 1123"],
+    ),
+    "invalid-value": (
+        deployment(replicas=-1),
+        [
+            'The Deployment "web" is invalid: spec.replicas: Invalid value: -1: '
+            "must be greater than or equal to 0"
+        ],
+    ),
+    "python-tag": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        '  name: !!python/object/apply:os.system ["echo pwned"]\n',
+        ["!!python/object/apply:os.system"],
+    ),
+    "missing-namespace": (
+        configmap("a", namespace="x"),
+        ["Error from server (NotFound): error when creating", 'namespaces "x" not found'],
+    ),
     "billion-laughs": (_billion_laughs(), ["excessive aliasing"]),
     "not-utf8": (NOT_UTF8, ["UTF-8", "line 6"]),
     "json-syntax": ('{"apiVersion": "v1", "kind": ', ["json"]),
@@ -239,9 +263,14 @@ def test_unreadable_path(run, tmp_path):
 
 
 def test_multi_document_file_applies_good_documents_and_exits_1(run, tmp_path, store_path):
-    f = write(tmp_path, "mixed.yaml", configmap("good1") + "---\nkind: Thing\n---\n"
-              + "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n---\n"
-              + configmap("good2"))
+    f = write(
+        tmp_path,
+        "mixed.yaml",
+        configmap("good1")
+        + "---\nkind: Thing\n---\n"
+        + "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n---\n"
+        + configmap("good2"),
+    )
     code, out, err = run("apply", "-f", f)
     assert code == 1
     assert out == "configmap/good1 created\nconfigmap/good2 created\n"
@@ -265,8 +294,12 @@ def test_applied_command_is_journaled_with_its_revision(run, tmp_path, store_pat
     run("apply", "-f", write(tmp_path, "web.yaml", deployment()))
     rev = revision(store_path)
     entry = commands(store_path)[-1]
-    assert (entry.actor, entry.verb, entry.outcome, entry.revision) == ("user", "apply",
-                                                                        "created", rev)
+    assert (entry.actor, entry.verb, entry.outcome, entry.revision) == (
+        "user",
+        "apply",
+        "created",
+        rev,
+    )
     assert entry.target == "/registry/deployments/default/web"
 
 
@@ -294,13 +327,21 @@ def test_console_script_end_to_end(tmp_path):
     env["KUBESIM_STORE"] = str(tmp_path / "store.db")
     script = Path(sys.executable).with_name("kubesim")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "kubesim"]
-    done = subprocess.run([*cmd, "apply", "-f", str(f)], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        [*cmd, "apply", "-f", str(f)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "deployment.apps/web created\n"
     assert "\x1b" not in done.stdout + done.stderr and "write model" in done.stderr
     bad = write(tmp_path, "bad.yaml", "kind: [\n")
-    done = subprocess.run([*cmd, "apply", "-f", str(bad)], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        [*cmd, "apply", "-f", str(bad)], capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 1 and done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_recursive_reads_subdirectories(run, tmp_path):
+    write(tmp_path, "d/sub/a.yaml", configmap("deep"))
+    assert run("apply", "-f", tmp_path / "d") == (1, "", "error: no objects passed to apply\n")
+    assert run("apply", "-q", "-R", "-f", tmp_path / "d")[:2] == (0, "configmap/deep created\n")

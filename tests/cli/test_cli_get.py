@@ -67,9 +67,19 @@ def cluster(run, tmp_path):
 
 @pytest.mark.parametrize(
     ("resource", "name"),
-    [("po", "solo"), ("pods", "solo"), ("pod", "solo"), ("deploy", "web"),
-     ("deployments.apps", "web"), ("svc", "kubernetes"), ("ns", "shop"), ("no", "node-1"),
-     ("cm", "settings"), ("crd", "shirts.stable.example.com"), ("Deployment", "web")],
+    [
+        ("po", "solo"),
+        ("pods", "solo"),
+        ("pod", "solo"),
+        ("deploy", "web"),
+        ("deployments.apps", "web"),
+        ("svc", "kubernetes"),
+        ("ns", "shop"),
+        ("no", "node-1"),
+        ("cm", "settings"),
+        ("crd", "shirts.stable.example.com"),
+        ("Deployment", "web"),
+    ],
 )
 def test_kinds_and_short_names(cluster, resource, name):
     code, out, err = cluster("get", resource)
@@ -154,8 +164,10 @@ def test_namespace_flag(cluster):
 def test_all_namespaces_adds_namespace_column(cluster):
     lines = cluster("get", "cm", "-A")[1].splitlines()
     assert lines[0].split()[:2] == ["NAMESPACE", "NAME"]
-    assert {tuple(line.split()[:2]) for line in lines[1:]} == {("default", "settings"),
-                                                               ("shop", "shop-settings")}
+    assert {tuple(line.split()[:2]) for line in lines[1:]} == {
+        ("default", "settings"),
+        ("shop", "shop-settings"),
+    }
 
 
 def test_label_selector(cluster):
@@ -190,16 +202,23 @@ def test_bad_output_format(cluster):
 
 
 def test_custom_resources_are_served_once_their_crd_exists(cluster, tmp_path):
-    f = write(tmp_path, "shirt.yaml", "apiVersion: stable.example.com/v1\nkind: Shirt\n"
-              "metadata:\n  name: blue\nspec:\n  color: blue\n")
+    f = write(
+        tmp_path,
+        "shirt.yaml",
+        "apiVersion: stable.example.com/v1\nkind: Shirt\n"
+        "metadata:\n  name: blue\nspec:\n  color: blue\n",
+    )
     assert cluster("apply", "-f", f)[1] == "shirt.stable.example.com/blue created\n"
     assert cluster("get", "shirts", "-o", "name")[1] == "shirt.stable.example.com/blue\n"
 
 
 def test_four_namespaces_and_kubernetes_service_exist_from_the_start(run):
     assert run("get", "ns", "-o", "name")[1].split() == [
-        "namespace/default", "namespace/kube-node-lease", "namespace/kube-public",
-        "namespace/kube-system"]
+        "namespace/default",
+        "namespace/kube-node-lease",
+        "namespace/kube-public",
+        "namespace/kube-system",
+    ]
     assert run("get", "svc", "-o", "name")[1] == "service/kubernetes\n"
 
 
@@ -216,3 +235,24 @@ def test_describe_missing(cluster):
     code, out, err = cluster("describe", "deploy", "nope")
     assert (code, out) == (1, "")
     assert err == 'Error from server (NotFound): deployments.apps "nope" not found\n'
+
+
+def test_name_with_all_namespaces_is_an_error(cluster):
+    code, out, err = cluster("get", "deploy", "web", "-A")
+    assert (code, out) == (1, "")
+    assert err == "error: a resource cannot be retrieved by name across all namespaces\n"
+
+
+def test_at_revision_reads_the_past(cluster):
+    before = cluster("get", "cm", "settings", "-o", "json")[1]
+    rev = json.loads(before)["metadata"]["resourceVersion"]
+    cluster("label", "-q", "cm", "settings", "tier=x")
+    assert "tier" in cluster("get", "cm", "settings", "--show-labels")[1]
+    past = cluster("get", "cm", "settings", "--at-revision", rev, "-o", "json")[1]
+    assert json.loads(past) == json.loads(before)
+
+
+def test_at_a_future_revision_is_one_clean_error(cluster):
+    code, out, err = cluster("get", "cm", "--at-revision", "999999")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: mvcc: required revision is a future revision")

@@ -58,8 +58,9 @@ def test_delete_by_selector_and_all(run, tmp_path):
     assert run("get", "cm")[1] == ""
 
 
-@pytest.mark.parametrize(("cascade", "finalizer"),
-                         [("foreground", "foregroundDeletion"), ("orphan", "orphan")])
+@pytest.mark.parametrize(
+    ("cascade", "finalizer"), [("foreground", "foregroundDeletion"), ("orphan", "orphan")]
+)
 def test_cascade_foreground_and_orphan_leave_object_with_finalizer(run, web, cascade, finalizer):
     code, out, _ = run("delete", "deploy", "web", f"--cascade={cascade}")
     assert (code, out) == (0, 'deployment.apps "web" deleted\n')
@@ -108,8 +109,10 @@ def test_scale_negative_is_invalid(run, web):
 def test_scale_stale_resource_version_conflicts(run, web):
     code, _, err = run("scale", "deploy/web", "--replicas=2", "--resource-version=1")
     assert code == 1
-    assert err.startswith('Error from server (Conflict): Operation cannot be fulfilled on '
-                          'deployments.apps "web": the object has been modified')
+    assert err.startswith(
+        "Error from server (Conflict): Operation cannot be fulfilled on "
+        'deployments.apps "web": the object has been modified'
+    )
 
 
 def test_scale_of_a_kind_without_scale_subresource(run, tmp_path):
@@ -122,8 +125,11 @@ def test_scale_of_a_kind_without_scale_subresource(run, tmp_path):
 
 
 def test_label_add_overwrite_remove(run, web):
-    assert run("label", "-q", "deploy", "web", "tier=fe") == (0, "deployment.apps/web labeled\n",
-                                                              "")
+    assert run("label", "-q", "deploy", "web", "tier=fe") == (
+        0,
+        "deployment.apps/web labeled\n",
+        "",
+    )
     code, _, err = run("label", "deploy", "web", "tier=be")
     assert code == 1 and "--overwrite" in err
     assert run("label", "-q", "deploy", "web", "tier=be", "--overwrite")[0] == 0
@@ -157,21 +163,30 @@ def test_history_json_pairs_events_with_commands(run, web, tmp_path):
     rows = json.loads(out)
     ours = [r for r in rows if r["key"] == "/registry/deployments/default/web"]
     assert [(r["event"], r["verb"], r["outcome"]) for r in ours] == [
-        ("ADDED", "apply", "created"), ("", "apply", "unchanged"),
-        ("MODIFIED", "apply", "configured")]
+        ("ADDED", "apply", "created"),
+        ("", "apply", "unchanged"),
+        ("MODIFIED", "apply", "configured"),
+    ]
     assert ours[1]["revision"] is None
     assert ours[2]["revision"] == ours[0]["revision"] + 1
     boot = [r for r in rows if r["actor"] == "kube-apiserver"]
-    assert {r["key"] for r in boot} >= {"/registry/namespaces/default",
-                                       "/registry/services/specs/default/kubernetes"}
+    assert {r["key"] for r in boot} >= {
+        "/registry/namespaces/default",
+        "/registry/services/specs/default/kubernetes",
+    }
 
 
 def test_history_table(run, web):
     code, out, _ = run("history")
     lines = out.splitlines()
     assert lines[0].split() == ["REVISION", "EVENT", "KEY", "ACTOR", "VERB", "OUTCOME"]
-    assert lines[-1].split()[1:] == ["ADDED", "/registry/deployments/default/web", "user",
-                                     "apply", "created"]
+    assert lines[-1].split()[1:] == [
+        "ADDED",
+        "/registry/deployments/default/web",
+        "user",
+        "apply",
+        "created",
+    ]
 
 
 # ----------------------------------------------------------------------------- admin
@@ -253,8 +268,9 @@ def test_debug_shows_the_traceback(store_path, capsys, monkeypatch):
     from kubesim.cli import admin
     from tests.cli.conftest import invoke
 
-    monkeypatch.setattr(admin.context, "out", lambda text: (_ for _ in ()).throw(
-        RuntimeError("kaput")))
+    monkeypatch.setattr(
+        admin.context, "out", lambda text: (_ for _ in ()).throw(RuntimeError("kaput"))
+    )
     monkeypatch.setenv("KUBESIM_DEBUG", "1")
     with pytest.raises(RuntimeError, match="kaput"):
         invoke(capsys, ["version"], None)
@@ -273,8 +289,9 @@ def test_kubesim_error_with_hint(run, monkeypatch):
 def test_store_flag_anywhere(run, tmp_path, web):
     other = tmp_path / "other.db"
     assert run("get", "deploy", "--store", other)[2] == "No resources found in default namespace.\n"
-    assert run("get", f"--store={other}", "deploy")[2] == \
-        "No resources found in default namespace.\n"
+    assert (
+        run("get", f"--store={other}", "deploy")[2] == "No resources found in default namespace.\n"
+    )
     assert other.exists()
 
 
@@ -284,3 +301,73 @@ def test_not_a_store_file(run, tmp_path, monkeypatch):
     code, out, err = run("get", "pods")
     assert code == 1 and out == "" and len(err.splitlines()) <= 2
     assert "internal error" not in err
+
+
+# ----------------------------------------------------------------------------- colour
+
+
+def test_no_escape_codes_without_a_terminal_even_without_no_color(run, monkeypatch, tmp_path, web):
+    monkeypatch.delenv("NO_COLOR")
+    for argv in (
+        ["apply", "-f", web],
+        ["get", "all"],
+        ["describe", "deploy", "web"],
+        ["history"],
+        ["scale", "deploy/web", "--replicas=2"],
+        ["get", "nothing"],
+    ):
+        run(*argv)  # the fixture fails on any escape code
+
+
+def test_no_color_on_a_terminal(tmp_path):
+    """A real pseudo-terminal on stdout and stderr, NO_COLOR=1: not one escape code."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    f = write(tmp_path, "web.yaml", deployment())
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "KUBESIM_STORE": str(tmp_path / "store.db"),
+        "TERM": "xterm-256color",
+    }
+    env.pop("KUBESIM_DEBUG", None)
+    primary, secondary = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kubesim", "apply", "-f", str(f)],
+            stdout=secondary,
+            stderr=secondary,
+            env=env,
+            timeout=60,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+    text = b"".join(chunks).decode()
+    assert done.returncode == 0
+    assert "deployment.apps/web created" in text and "write model" in text
+    assert "\x1b" not in text
+
+
+def test_delete_from_file_with_an_unsupported_kind(run, tmp_path):
+    run("apply", "-q", "-f", write(tmp_path, "cm.yaml", configmap("c")))
+    f = write(
+        tmp_path,
+        "mix.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n---\n" + configmap("c"),
+    )
+    code, out, err = run("delete", "-q", "-f", f)
+    assert (code, out) == (1, 'configmap "c" deleted\n')
+    assert err.splitlines() == [err.splitlines()[0]] and '(document 1): kind "Job"' in err

@@ -317,6 +317,61 @@ def test_rolling_update_end_to_end_keeps_the_bounds(make_plane):
     assert all(labels_of(p)["pod-template-hash"] == new_hash for p in pods)
 
 
+def set_rs_status(plane, rs, replicas: int, available: int) -> None:
+    """Play the ReplicaSet controller: write one RS's status (it may lag its spec)."""
+    rs = deepcopy(rs)
+    rs["status"] = {
+        "replicas": replicas,
+        "fullyLabeledReplicas": replicas,
+        "readyReplicas": available,
+        "availableReplicas": available,
+        "observedGeneration": rs["metadata"]["generation"],
+    }
+    plane.api.update_status(rs, actor="replicaset-controller")
+    plane.poll()
+
+
+def test_stale_old_rs_status_never_scales_an_old_replica_set_up(make_plane):
+    """An old RS just scaled down still reports the pods of its earlier size (status lags spec:
+    spec.replicas 5, status.availableReplicas 8). rolling.go's cleanupUnhealthyReplicas would
+    compute a negative scale-down (5 -> 8) and refuses it with an error: the sync is retried,
+    and the old RS is never scaled up past replicas + maxSurge."""
+    plane = start_alone(make_plane)
+    apply_yaml(plane, ROLLING_10)
+    for _ in range(10):
+        plane.run_until_settled()
+        if not make_replica_sets_available(plane):
+            break
+    set_image(plane, "nginx:1.28")
+    plane.run_until_settled()
+    new_hash = du.compute_hash(get_deploy(plane)["spec"]["template"])
+    old, new = replica_sets(plane)
+    assert (new["spec"]["replicas"], old["spec"]["replicas"]) == (5, 8)
+    set_rs_status(plane, old, 8, 8)
+    set_rs_status(plane, new, 5, 3)  # 3 new pods available: old may go down by 3
+    plane.run_until_settled()
+    old, new = replica_sets(plane)
+    assert (new["spec"]["replicas"], old["spec"]["replicas"]) == (8, 5)
+    assert du.status_int(old, "availableReplicas") == 8  # not caught up with the scale-down
+    since = plane.store.current_revision()
+    set_rs_status(plane, new, 5, 5)  # the new RS's status, while the old one's is still stale
+    assert not plane.run_until_settled(until=plane.clock.now() + 5)  # retrying, rate limited
+    _, totals, _ = replay_steps(plane, since, new_hash)
+    assert max(totals) <= 13
+    old, new = replica_sets(plane)
+    assert (new["spec"]["replicas"], old["spec"]["replicas"]) == (8, 5)
+    set_rs_status(plane, old, 5, 5)  # the old RS's pods are gone: the rollout goes on
+    for _ in range(20):
+        plane.run_until_settled()
+        if not make_replica_sets_available(plane):
+            break
+    steps, totals, _ = replay_steps(plane, since, new_hash)
+    assert max(totals) <= 13
+    assert [r["spec"]["replicas"] for r in replica_sets(plane)] == [0, 10]
+    olds = [s[1] for s in steps]
+    assert olds == sorted(olds, reverse=True)
+
+
 def test_recreate_never_runs_old_and_new_pods_together(make_plane):
     plane = make_plane()
     apply_yaml(plane, with_strategy(deployment(3), "{type: Recreate}"))

@@ -156,21 +156,38 @@ def _cordon(node):
     return node
 
 
-def test_expectations_prevent_duplicates_when_the_controller_lags(make_plane):
+def lagging_plane_with_a_second_trigger(make_plane):
+    """The controller sees events 2 s late; the ReplicaSet is created at 0 s and annotated at
+    1 s, so a second sync runs at 3 s, while its cache still lacks the pods the first sync (at
+    2 s) created: they only arrive at 4 s."""
     plane = make_plane(SimConfig(latency={"replicaset-controller": 2.0}, check_mutation=True))
+    assert plane.run_until_settled()  # the controller has listed (an empty cluster)
+    start = plane.clock.now()
     create_rs(plane, replicas=10)
+    plane.run_until_settled(until=start + 1)
+
+    def annotate(rs):
+        rs["metadata"]["annotations"] = {"team": "web"}
+        return rs
+
+    plane.api.guaranteed_update(RS, "default", NAME, annotate, actor="user", verb="patch")
+    plane.poll()
+    return plane, start
+
+
+def test_expectations_prevent_duplicates_when_the_controller_lags(make_plane):
+    plane, start = lagging_plane_with_a_second_trigger(make_plane)
     assert plane.run_until_settled()
     assert len(pods(plane)) == 10
     syncs = plane.store.journal(types=["reconcile"], actor="replicaset-controller")
-    assert len(syncs) > 2  # it did sync again while its cache still lacked the pods
+    assert any(start + 2.5 < s.time < start + 4 for s in syncs)  # the sync on a stale cache ran
 
 
 def test_without_expectations_the_same_lag_creates_duplicates(make_plane, monkeypatch):
     monkeypatch.setattr(ControllerExpectations, "satisfied", lambda self, key: True)
-    plane = make_plane(SimConfig(latency={"replicaset-controller": 2.0}, check_mutation=True))
-    create_rs(plane, replicas=10)
-    plane.run_until_settled(until=T0 + 2.5)
-    assert len(pods(plane)) > 10  # what expectations are for
+    plane, start = lagging_plane_with_a_second_trigger(make_plane)
+    plane.run_until_settled(until=start + 3.5)
+    assert len(pods(plane)) == 20  # what expectations are for
 
 
 def test_duplicate_deliveries_still_give_exactly_n_pods(make_plane):

@@ -12,6 +12,7 @@ import pytest
 
 from kubesim.model.errors import StoreError
 from kubesim.store import open_store, schema
+from kubesim.store import sqlite as sqlite_store
 from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 from kubesim.store.sqlite import _AT, SqliteStore, prefix_end
 from tests.store.contract import StoreContract
@@ -29,6 +30,16 @@ class TestSqliteContract(StoreContract):
         yield make
         for s in opened:
             s.close()
+
+
+class TestSnapshotsContract(StoreContract):
+    """With a snapshot at every even revision: past reads start from snapshots."""
+
+    @pytest.fixture
+    def new_store(self, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Store]:
+        monkeypatch.setattr(sqlite_store, "SNAPSHOT_EVERY", 2)
+        monkeypatch.setattr(sqlite_store, "SNAPSHOT_KEYS", 0)
+        return lambda: SqliteStore(None)
 
 
 class TestInMemoryContract(StoreContract):
@@ -205,10 +216,12 @@ def test_listing_uses_the_key_range_not_a_scan(tmp_path: Path) -> None:
         text = " ".join(row[-1] for row in plan)
         assert "SEARCH" in text and "TEMP B-TREE" not in text
         # a past revision: the walk starts from the key range of kv and follows rowids
-        sql = _AT.format(where="key >= :lo AND key < :end") + " ORDER BY h.key"
-        plan = conn.execute(f"EXPLAIN QUERY PLAN {sql}", {"lo": "/a/", "end": "/a0", "hi": 9})
-        text = " ".join(row[-1] for row in plan.fetchall())
-        assert "SCAN kv" not in text and "SCAN h" not in text, text
+        for start in ("kv WHERE", "snapshot WHERE rev = :snap AND"):
+            sql = _AT.format(start=start, where="key >= :lo AND key < :end") + " ORDER BY h.key"
+            args = {"lo": "/a/", "end": "/a0", "hi": 9, "snap": 3}
+            text = " ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+            assert "SCAN kv" not in text and "SCAN snapshot" not in text, text
+            assert "SCAN h" not in text, text
 
 
 def test_page_size(tmp_path: Path) -> None:
@@ -225,9 +238,14 @@ def test_older_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
-def test_long_histories_read_back_at_every_revision(tmp_path: Path) -> None:
-    """Past reads walk each key's chain of rows (prev and jump pointers): check them on keys
-    with hundreds of versions, deletes and re-creations, before and after compactions."""
+@pytest.mark.parametrize("snapshot_every", [1024, 16])
+def test_long_histories_read_back_at_every_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snapshot_every: int
+) -> None:
+    """Past reads walk each key's chain of rows (prev and jump pointers, from kv or from a
+    snapshot): check them on keys with hundreds of versions, deletes and re-creations, before
+    and after compactions."""
+    monkeypatch.setattr(sqlite_store, "SNAPSHOT_EVERY", snapshot_every)
     rng = random.Random(7)
     keys = [f"/registry/leases/k{i}" for i in range(4)]
     with SqliteStore(tmp_path / "store.db") as store:
@@ -255,6 +273,9 @@ def test_long_histories_read_back_at_every_revision(tmp_path: Path) -> None:
                     assert store.get(key, rev) == snap.get(key)
 
         check(1)
+        if snapshot_every < 100:
+            assert store._conn is not None
+            assert store._conn.execute("SELECT COUNT(DISTINCT rev) FROM snapshot").fetchone()[0] > 5
         store.compact(250)
         check(250)
         for key in keys[:2]:
@@ -274,7 +295,8 @@ def test_a_past_read_follows_few_links(tmp_path: Path) -> None:
         for rev in (2, 3, 1000, 2001, 3999, 4000):
             sql = "SELECT COUNT(*) FROM (" + _AT.split(" SELECT h.key")[0] + " SELECT id FROM walk)"
             hi = rev << 16 | 0xFFFF
-            steps.append(conn.execute(sql.format(where="key = :k"), {"k": "/hot", "hi": hi}))
+            sql = sql.format(start="kv WHERE", where="key = :k")
+            steps.append(conn.execute(sql, {"k": "/hot", "hi": hi}))
         counts = [c.fetchone()[0] for c in steps]
         assert max(counts) <= 40, counts
         assert store.get("/hot", 1000) == KeyValue("/hot", b"998", 2, 1000, 999)

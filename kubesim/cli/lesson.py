@@ -1,0 +1,397 @@
+"""`kubesim lesson ...`: guided lessons in the terminal (list, start, check, hint, next, reset,
+run --auto, watch, answer, show, dev check).
+
+The engine is kubesim/lessons; this module turns its results into text and runs the commands a
+lesson performs: `run_kubesim` runs a `kubesim ...` line in-process through app.main(argv), in
+the lesson's work dir, against the lesson's store (so auto mode is deterministic and fast).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import typer
+
+from kubesim.cli import context
+from kubesim.model.errors import KubesimError, UsageError
+
+lesson_app = typer.Typer(help="Guided lessons: learn CQRS by doing it.", no_args_is_help=True)
+dev_app = typer.Typer(help="Tools for lesson authors.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    lesson_app.command("list", help="The lessons, with your progress.")(list_command)
+    lesson_app.command("start", help="Start (or resume) a lesson: kubesim lesson start 1")(
+        start_command)
+    lesson_app.command("show", help="Show the current step again.")(show_command)
+    lesson_app.command("answer", help="Answer the current step's prediction: kubesim lesson "
+                       "answer b")(answer_command)
+    lesson_app.command("check", help="Check the current step (from the store and the "
+                       "journal).")(check_command)
+    lesson_app.command("hint", help="The next hint for the current step.")(hint_command)
+    lesson_app.command("next", help="Go to the next step once this one passes.")(next_command)
+    lesson_app.command("reset", help="Restore a lesson's start state (its own store and "
+                       "files).")(reset_command)
+    lesson_app.command("run", help="Run a lesson; --auto performs every step itself and "
+                       "checks it.")(run_command)
+    lesson_app.command("watch", help="Re-check the current step each time you save a file in "
+                       "the lesson's directory.")(watch_command)
+    dev_app.command("check", help="Lint every lesson and run each in auto mode.")(dev_check)
+    lesson_app.add_typer(dev_app, name="dev")
+    app.add_typer(lesson_app, name="lesson")
+
+
+# ------------------------------------------------------------------------------- running commands
+def run_kubesim(command: str, cwd: Path, store: Path):
+    """Run one `kubesim ...` line in-process, in `cwd`, against `store`; capture its output.
+    A trailing `> FILE` writes stdout to FILE (in cwd), as a shell would."""
+    from kubesim.cli.app import main
+    from kubesim.lessons.runner import CommandOutput
+
+    argv = shlex.split(command)
+    if not argv or argv[0] != "kubesim":
+        raise KubesimError(f"lesson command must start with kubesim: {command}")
+    argv = argv[1:]
+    target = None
+    if ">" in argv:
+        i = argv.index(">")
+        target, argv = argv[i + 1], argv[:i]
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = os.environ.get("KUBESIM_STORE"), os.getcwd()
+    os.environ["KUBESIM_STORE"] = str(store)
+    os.chdir(cwd)
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(argv)
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        os.chdir(saved_cwd)
+        if saved_env is None:
+            os.environ.pop("KUBESIM_STORE", None)
+        else:
+            os.environ["KUBESIM_STORE"] = saved_env
+    stdout = out.getvalue()
+    if target is not None:
+        (cwd / target).write_text(stdout, encoding="utf-8")
+        stdout = ""
+    return CommandOutput(code, stdout, err.getvalue())
+
+
+def echo_output(command: str, result) -> None:
+    context.out(f"$ {command}")
+    text = (result.stdout + result.stderr).rstrip("\n")
+    if text:
+        context.out(text)
+
+
+def echo_command(command: str, result) -> None:
+    context.out(f"  $ {command}" + (f"   (exit {result.code})" if result.code else ""))
+
+
+def say(lines: list[str]) -> None:
+    from kubesim.lessons.render import wrap
+
+    for line in wrap(lines):
+        context.out(line)
+
+
+# ------------------------------------------------------------------------------- state
+def _active():
+    from kubesim.lessons import progress
+    from kubesim.lessons.format import find_lesson
+
+    state = progress.load()
+    if not state.active:
+        raise KubesimError("no lesson is active", hint="kubesim lesson list; kubesim lesson "
+                           "start 1")
+    return state, find_lesson(state.active)
+
+
+def _marks(lp, step_number: int):
+    from kubesim.lessons.checks import Mark
+
+    return Mark.from_json(lp.marks.get(str(step_number))), Mark.from_json(lp.lesson_mark)
+
+
+def _begin_step(state, lesson, number: int) -> None:
+    """Make `number` the current step: record its mark, ask the prediction, run what the lesson
+    runs itself, and show it."""
+    from kubesim.lessons import progress, runner
+
+    lp = state.of(lesson.id)
+    lp.step = number
+    lp.status = "in progress"
+    ws = runner.Workspace.of(lesson)
+    lp.marks[str(number)] = runner.mark_now(ws).to_json()
+    progress.save(state)
+    step = lesson.steps[number - 1]
+    _show(state, lesson)
+    if step.predict and str(number) not in lp.predictions and sys.stdin.isatty():
+        _ask(state, lesson, step)
+    if step.lesson_runs:
+        context.out("")
+        runner.run_step_commands(step.lesson_runs, ws, run_kubesim, echo_output)
+        context.out("")
+        _check(state, lesson, quiet_failure=False)
+
+
+def _ask(state, lesson, step) -> None:
+    from kubesim.lessons import progress
+
+    letters = "abcd"[: len(step.predict.options)]
+    try:
+        answer = input(f"Your prediction ({'/'.join(letters)}, Enter to skip): ").strip().lower()
+    except EOFError:
+        return
+    if answer and answer[0] in letters:
+        state.of(lesson.id).predictions[str(step.number)] = letters.index(answer[0]) + 1
+        progress.save(state)
+
+
+def _show(state, lesson) -> None:
+    from kubesim.lessons import progress
+    from kubesim.lessons.render import step_screen
+
+    lp = state.of(lesson.id)
+    step = lesson.steps[lp.step - 1]
+    workdir = str(progress.work_dir(lesson.id))
+    say(step_screen(lesson, step, workdir=workdir, answered=lp.predictions.get(str(step.number))))
+    if Path.cwd().resolve() != progress.work_dir(lesson.id).resolve():
+        context.note(f"run the commands in the lesson's directory: cd {workdir}")
+    if os.environ.get("KUBESIM_STORE"):
+        context.note("KUBESIM_STORE is set: unset it so your commands use the lesson's store")
+
+
+def _check(state, lesson, *, quiet_failure: bool = False) -> bool:
+    from kubesim.lessons import progress, runner
+    from kubesim.lessons.format import load_all
+    from kubesim.lessons.render import check_lines, recap_lines, reveal_lines
+
+    lp = state.of(lesson.id)
+    step = lesson.steps[lp.step - 1]
+    ws = runner.Workspace.of(lesson)
+    report = runner.check(ws, step, *_marks(lp, step.number))
+    if not report.passed:
+        if not quiet_failure:
+            say(check_lines(report, total=len(lesson.steps)))
+        lp.hints[str(step.number)] = max(lp.hints.get(str(step.number), 0), 1)
+        progress.save(state)
+        return False
+    say(check_lines(report, total=len(lesson.steps)))
+    say(reveal_lines(step, lp.predictions.get(str(step.number))))
+    for command in step.evidence:
+        context.out("")
+        echo_output(command, run_kubesim(command, ws.dir, ws.store))
+    if step.number not in lp.passed:
+        lp.passed.append(step.number)
+    if step.number == len(lesson.steps):
+        lp.status = "done"
+        state.active = None
+        lessons = load_all()
+        later = [x for x in lessons if x.number > lesson.number]
+        say(recap_lines(lesson, later[0] if later else None))
+    else:
+        context.out("")
+        context.out("Next: kubesim lesson next")
+    progress.save(state)
+    return True
+
+
+# ------------------------------------------------------------------------------- commands
+def list_command(output: str = typer.Option("", "--output", "-o", help="json")) -> None:
+    from kubesim.lessons import progress
+    from kubesim.lessons.format import load_all
+
+    state = progress.load()
+    lessons = load_all()
+    if output == "json":
+        import json
+
+        rows = [{"id": x.number, "name": x.id, "title": x.title,
+                 "status": state.status(x.id), "steps": len(x.steps)} for x in lessons]
+        context.out(json.dumps(rows, indent=2))
+        return
+    if output:
+        raise UsageError(f'unknown output format "{output}": use json')
+    from kubesim.view.table_text import align_rows
+
+    rows = [["ID", "STATUS", "TITLE"]]
+    for x in lessons:
+        status = state.status(x.id)
+        if x.id == state.active:
+            status = f"step {state.of(x.id).step}/{len(x.steps)}"
+        rows.append([str(x.number), status, x.title])
+    context.out(align_rows(rows).rstrip("\n"))
+    context.note("start one: kubesim lesson start ID")
+
+
+def start_command(
+    lesson_id: str = typer.Argument(..., metavar="ID", help="Number or name, e.g. 1"),
+    step: int = typer.Option(None, "--step", help="Start at this step (the lesson performs the "
+                             "steps before it)."),
+) -> None:
+    from kubesim.lessons import progress, runner
+    from kubesim.lessons.format import find_lesson
+
+    lesson = find_lesson(lesson_id)
+    state = progress.load()
+    lp = state.of(lesson.id)
+    if step is not None and not 1 <= step <= len(lesson.steps):
+        raise UsageError(f"--step must be between 1 and {len(lesson.steps)}")
+    state.active = lesson.id
+    if step is None and lp.status == "in progress" and progress.store_file(lesson.id).exists():
+        progress.save(state)
+        context.note(f"resuming lesson {lesson.number} at step {lp.step} "
+                     "(kubesim lesson reset starts it over)")
+        _show(state, lesson)
+        return
+    state.lessons[lesson.id] = lp = progress.LessonProgress()
+    ws = runner.Workspace.of(lesson)
+    if step and step > 1:
+        context.note(f"performing steps 1-{step - 1} for you ...")
+        report = runner.run_auto(lesson, ws, run_kubesim, until=step)
+        if not report.passed:
+            raise KubesimError("could not reach that step: " + report.problems[0])
+        lp.passed = list(range(1, step))
+    else:
+        runner.prepare(lesson, ws, run_kubesim)
+    lp.lesson_mark = runner.mark_now(ws).to_json()
+    context.note(f"lesson {lesson.number} uses its own store in {progress.work_dir(lesson.id)}; "
+                 "your own store is untouched")
+    _begin_step(state, lesson, step or 1)
+
+
+def show_command() -> None:
+    state, lesson = _active()
+    _show(state, lesson)
+
+
+def answer_command(letter: str = typer.Argument(..., help="a, b, c or d")) -> None:
+    from kubesim.lessons import progress
+
+    state, lesson = _active()
+    lp = state.of(lesson.id)
+    step = lesson.steps[lp.step - 1]
+    if step.predict is None:
+        raise KubesimError("this step asks for no prediction")
+    letters = "abcd"[: len(step.predict.options)]
+    if letter.lower() not in letters or len(letter) != 1:
+        raise UsageError(f"answer with one of: {', '.join(letters)}")
+    lp.predictions[str(step.number)] = letters.index(letter.lower()) + 1
+    progress.save(state)
+    context.out(f"Noted: {letter.lower()}. Now do the step and see: kubesim lesson check")
+
+
+def check_command() -> None:
+    state, lesson = _active()
+    if not _check(state, lesson):
+        raise typer.Exit(1)
+
+
+def hint_command() -> None:
+    from kubesim.lessons import progress
+    from kubesim.lessons.render import hint_lines
+
+    state, lesson = _active()
+    lp = state.of(lesson.id)
+    step = lesson.steps[lp.step - 1]
+    shown = lp.hints.get(str(step.number), 0) + 1
+    lp.hints[str(step.number)] = min(shown, len(step.hints))
+    progress.save(state)
+    say(hint_lines(step, shown))
+
+
+def next_command() -> None:
+    from kubesim.lessons import progress
+
+    state, lesson = _active()
+    lp = state.of(lesson.id)
+    if lp.step not in lp.passed and not _check(state, lesson):
+        raise typer.Exit(1)
+    state = progress.load()
+    if state.active != lesson.id:
+        return  # that was the last step: the recap was shown
+    _begin_step(state, lesson, lp.step + 1)
+
+
+def reset_command(
+    lesson_id: str = typer.Argument(None, metavar="[ID]", help="Default: the active lesson."),
+) -> None:
+    from kubesim.lessons import progress, runner
+    from kubesim.lessons.format import find_lesson
+
+    state = progress.load()
+    ident = lesson_id or state.active
+    if not ident:
+        raise KubesimError("no lesson is active: name the lesson to reset, e.g. kubesim lesson "
+                           "reset 1")
+    lesson = find_lesson(ident)
+    ws = runner.Workspace.of(lesson)
+    runner.prepare(lesson, ws, run_kubesim)
+    state.lessons[lesson.id] = lp = progress.LessonProgress(status="in progress")
+    lp.lesson_mark = runner.mark_now(ws).to_json()
+    state.active = lesson.id
+    progress.save(state)
+    context.out(f"lesson {lesson.number} is back at its start state (fresh store and files in "
+                f"{progress.work_dir(lesson.id)})")
+    _begin_step(state, lesson, 1)
+
+
+def run_command(
+    lesson_id: str = typer.Argument(..., metavar="ID"),
+    auto: bool = typer.Option(False, "--auto", help="Perform every step and check it."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every command's output."),
+) -> None:
+    from kubesim.lessons import runner
+    from kubesim.lessons.format import find_lesson
+
+    if not auto:
+        raise UsageError("only --auto is supported: kubesim lesson run ID --auto (to do a "
+                         "lesson yourself: kubesim lesson start ID)")
+    lesson = find_lesson(lesson_id)
+    context.out(f"Lesson {lesson.number}: {lesson.title} (auto mode)")
+
+    def on_step(report) -> None:
+        mark = "ok" if report.passed else "FAILED"
+        context.out(f"step {report.step.number}: {report.step.title}: {mark}")
+        if not report.passed:
+            for r in report.failures():
+                context.out(f"    {r.message}")
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kubesim-lesson-") as tmp:
+        ws = runner.Workspace(Path(tmp) / lesson.id)
+        report = runner.run_auto(lesson, ws, run_kubesim, on_step=on_step,
+                                 echo=echo_output if verbose else echo_command)
+    if not report.passed:
+        for p in report.problems:
+            context.err(f"error: {p}")
+        raise typer.Exit(1)
+    context.out(f"all {len(lesson.steps)} steps passed")
+
+
+def watch_command() -> None:
+    from kubesim.lessons.watchmode import watch
+
+    state, lesson = _active()
+    watch(state, lesson, run=run_kubesim, out=context.out, check=lambda: _check(state, lesson))
+
+
+def dev_check() -> None:
+    from kubesim.lessons.lint import lint_all
+
+    problems = lint_all(run_kubesim, out=context.out)
+    if problems:
+        for p in problems:
+            context.err(f"error: {p}")
+        raise typer.Exit(1)
+    context.out("all lessons are fine")

@@ -1,0 +1,406 @@
+"""Declarative checks: what a step asks for, read from the store (objects, events) and the journal.
+
+A step's `check` is a list of one-key mappings; every item must pass. Checks look at what
+happened, never at what was typed, so a learner who gets there another way passes too. Counting
+checks take `equals`, `at_least` or `at_most` (default: at_least 1). Journal and event checks
+count only what happened since the step began (its Mark), unless `since: lesson`.
+
+    object:     {kind: Deployment, name: web, namespace: default}          the object exists
+    absent:     {kind: Deployment, name: web}                              it does not
+    field:      {kind: Deployment, name: web, path: status.observedGeneration, equals: 2}
+                (also at_least / at_most for numbers, exists: false for a missing field)
+    count:      {kind: Pod, selector: app=web, where: {status.phase: Running}, equals: 3}
+    event:      {type: ADDED, kind: Pod, name: web-*}      an event in the watch stream
+    command:    {actor: user, verb: apply, outcome: rejected, kind: Deployment}
+    behind:     {consumer: replicaset-controller, at_least: 1}   unseen events of its kinds
+    reconciled: {consumer: deployment-controller, key: default/web, trigger: duplicate}
+    delivered:  {consumer: scheduler, kind: Service, equals: 0, duplicate: true}
+    relist:     {consumer: replicaset-controller, reason: restart}
+    journal:    {type: compaction}                        any journal entry type, by its fields
+    projection: {consumer: scheduler, has: [Pod, Node], lacks: [Service]}  kinds in its cache
+    reads_per_write: {at_least: 3}   (deliveries + LIST items) / revisions written
+
+`evaluate(check, ctx)` returns a Result (passed, one line saying what it saw). Names may end in
+`*` (a prefix). Called by the runner, watch mode and the linter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubesim.api.server import ApiServer
+from kubesim.model.errors import KubesimError
+from kubesim.model.kinds import Kind
+from kubesim.model.labels import matches, parse_selector
+from kubesim.model.objects import loads
+from kubesim.store.base import JournalEntry, Store
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a step began: the last journal seq and the store revision at that moment."""
+
+    seq: int = 0
+    revision: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"seq": self.seq, "revision": self.revision}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Mark:
+        data = data or {}
+        return cls(int(data.get("seq", 0)), int(data.get("revision", 0)))
+
+
+@dataclass(frozen=True)
+class Result:
+    passed: bool
+    message: str
+
+
+@dataclass
+class CheckContext:
+    store: Store
+    api: ApiServer
+    step_mark: Mark
+    lesson_mark: Mark
+
+    def since(self, spec: dict) -> Mark:
+        return self.lesson_mark if spec.get("since") == "lesson" else self.step_mark
+
+    def journal(self, spec: dict, types: list[str]) -> list[JournalEntry]:
+        return self.store.journal(types=types, since_seq=self.since(spec).seq)
+
+    def kind(self, name: str) -> Kind:
+        try:
+            return self.api.registry().for_kind(name)
+        except KubesimError:
+            raise KubesimError(f'check names kind "{name}", which the store does not know '
+                               "(is its CRD applied?)") from None
+
+
+def current_mark(store: Store) -> Mark:
+    last = store.journal(limit=None)
+    return Mark(last[-1].seq if last else 0, store.current_revision())
+
+
+def evaluate(check: dict[str, Any], ctx: CheckContext) -> Result:
+    (name, spec), = check.items()
+    fn = CHECKS.get(name)
+    if fn is None:
+        raise KubesimError(f'unknown check "{name}"; checks are: ' + ", ".join(sorted(CHECKS)))
+    return fn(spec or {}, ctx)
+
+
+def evaluate_all(checks: list[dict[str, Any]], ctx: CheckContext) -> list[Result]:
+    return [evaluate(c, ctx) for c in checks]
+
+
+# ------------------------------------------------------------------------------- helpers
+def _name_matches(pattern: str | None, name: str) -> bool:
+    if not pattern:
+        return True
+    if pattern.endswith("*"):
+        return name.startswith(pattern[:-1])
+    return name == pattern
+
+
+def _count_ok(spec: dict, n: int) -> tuple[bool, str]:
+    if "equals" in spec:
+        return n == int(spec["equals"]), f"exactly {spec['equals']}"
+    if "at_most" in spec:
+        return n <= int(spec["at_most"]), f"at most {spec['at_most']}"
+    want = int(spec.get("at_least", 1))
+    return n >= want, f"at least {want}"
+
+
+def _describe(spec: dict, keys: tuple[str, ...]) -> str:
+    return " ".join(str(spec[k]) for k in keys if spec.get(k) not in (None, ""))
+
+
+def _get_path(obj: Any, path: str) -> tuple[bool, Any]:
+    """`status.observedGeneration`, `spec.template.spec.containers[0].image`, `metadata.labels.app`."""
+    cur = obj
+    for part in path.strip(".").replace("]", "").split("."):
+        name, _, index = part.partition("[")
+        if name:
+            if not isinstance(cur, dict) or name not in cur:
+                return False, None
+            cur = cur[name]
+        if index:
+            if not isinstance(cur, list) or int(index) >= len(cur):
+                return False, None
+            cur = cur[int(index)]
+    return True, cur
+
+
+def _objects(spec: dict, ctx: CheckContext) -> list[dict]:
+    kind = ctx.kind(spec["kind"])
+    ns = spec.get("namespace", "default") if kind.namespaced else None
+    if spec.get("all_namespaces"):
+        ns = None
+    selector = parse_selector(spec["selector"]) if spec.get("selector") else None
+    items, _ = ctx.api.list(kind, ns)
+    out = []
+    for o in items:
+        md = o["metadata"]
+        if not _name_matches(spec.get("name"), md["name"]):
+            continue
+        if selector is not None and not matches(selector, md.get("labels")):
+            continue
+        if all(_get_path(o, p) == (True, v) for p, v in (spec.get("where") or {}).items()):
+            out.append(o)
+    return out
+
+
+def _what(spec: dict) -> str:
+    ns = f" in {spec['namespace']}" if spec.get("namespace") else ""
+    return f"{spec['kind']} {spec.get('name', '')}".rstrip() + ns
+
+
+# ------------------------------------------------------------------------------- state checks
+def check_object(spec: dict, ctx: CheckContext) -> Result:
+    found = _objects(spec, ctx)
+    if found:
+        return Result(True, f"{_what(spec)} exists")
+    return Result(False, f"{_what(spec)} does not exist")
+
+
+def check_absent(spec: dict, ctx: CheckContext) -> Result:
+    found = _objects(spec, ctx)
+    if not found:
+        return Result(True, f"{_what(spec)} does not exist")
+    return Result(False, f"{_what(spec)} still exists")
+
+
+def check_field(spec: dict, ctx: CheckContext) -> Result:
+    found = _objects(spec, ctx)
+    path = spec["path"]
+    if not found:
+        return Result(False, f"{_what(spec)} does not exist (wanted its {path})")
+    present, value = _get_path(found[0], path)
+    shown = value if present else "(not set)"
+    if spec.get("exists") is False:
+        return Result(not present, f"{_what(spec)}: {path} is {shown}")
+    if "equals" in spec:
+        ok = present and value == spec["equals"]
+        return Result(ok, f"{_what(spec)}: {path} is {shown}"
+                      + ("" if ok else f", wanted {spec['equals']}"))
+    if "equals_field" in spec:
+        other_present, other = _get_path(found[0], spec["equals_field"])
+        ok = present and other_present and value == other
+        return Result(ok, f"{_what(spec)}: {path} is {shown}, "
+                      f"{spec['equals_field']} is {other if other_present else '(not set)'}")
+    numeric = value if present and isinstance(value, int | float) else None
+    if "at_least" in spec:
+        ok = numeric is not None and numeric >= spec["at_least"]
+        return Result(ok, f"{_what(spec)}: {path} is {shown}, wanted at least {spec['at_least']}")
+    if "at_most" in spec:
+        ok = numeric is not None and numeric <= spec["at_most"]
+        return Result(ok, f"{_what(spec)}: {path} is {shown}, wanted at most {spec['at_most']}")
+    return Result(present, f"{_what(spec)}: {path} is {shown}")
+
+
+def check_count(spec: dict, ctx: CheckContext) -> Result:
+    found = _objects(spec, ctx)
+    ok, wanted = _count_ok(spec, len(found))
+    sel = f" matching {spec['selector']}" if spec.get("selector") else ""
+    where = "".join(f", {k}={v}" for k, v in (spec.get("where") or {}).items())
+    return Result(ok, f"{len(found)} {spec['kind']}(s){sel}{where} (wanted {wanted})")
+
+
+# ------------------------------------------------------------------------------- history checks
+def check_event(spec: dict, ctx: CheckContext) -> Result:
+    """Events in the watch stream (the store's history) after the mark's revision."""
+    prefix = ctx.kind(spec["kind"]).prefix() if spec.get("kind") else "/registry/"
+    start = max(ctx.since(spec).revision + 1, ctx.store.compact_revision(), 1)
+    n = 0
+    for ev in ctx.store.events(start, prefix):
+        etype = "DELETED" if ev.type == "DELETE" else ("ADDED" if ev.version == 1 else "MODIFIED")
+        if spec.get("type") and spec["type"] != etype:
+            continue
+        if not _name_matches(spec.get("name"), ev.key.rsplit("/", 1)[-1]):
+            continue
+        n += 1
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("type", "kind", "name"))
+    return Result(ok, f"events {what or 'of any kind'}: {n} since this step began "
+                      f"(wanted {wanted})")
+
+
+def _entry_kind(e: JournalEntry) -> str:
+    return str((e.data or {}).get("kind") or "")
+
+
+def check_command(spec: dict, ctx: CheckContext) -> Result:
+    n = 0
+    for e in ctx.journal(spec, ["command"]):
+        if spec.get("actor") and e.actor != spec["actor"]:
+            continue
+        if spec.get("verb") and e.verb != spec["verb"]:
+            continue
+        if spec.get("outcome") and e.outcome != spec["outcome"]:
+            continue
+        if spec.get("kind") and _entry_kind(e) != spec["kind"]:
+            continue
+        if not _name_matches(spec.get("name"), str((e.data or {}).get("name") or "")):
+            continue
+        n += 1
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("actor", "verb", "kind", "name"))
+    outcome = f" -> {spec['outcome']}" if spec.get("outcome") else ""
+    return Result(ok, f"commands {what}{outcome}: {n} since this step began (wanted {wanted})")
+
+
+def check_reconciled(spec: dict, ctx: CheckContext) -> Result:
+    n = 0
+    for e in ctx.journal(spec, ["reconcile"]):
+        if spec.get("consumer") and e.actor != spec["consumer"]:
+            continue
+        if not _name_matches(spec.get("key"), e.target):
+            continue
+        if spec.get("outcome") and not e.outcome.startswith(spec["outcome"]):
+            continue
+        triggers = [str(t) for t in (e.data or {}).get("triggers") or []]
+        if spec.get("trigger") and not any(t.startswith(spec["trigger"]) for t in triggers):
+            continue
+        n += 1
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("consumer", "key"))
+    what += f" triggered by {spec['trigger']}" if spec.get("trigger") else ""
+    what += f" -> {spec['outcome']}" if spec.get("outcome") else ""
+    return Result(ok, f"reconciles {what}: {n} since this step began (wanted {wanted})")
+
+
+def check_delivered(spec: dict, ctx: CheckContext) -> Result:
+    prefix = ctx.kind(spec["kind"]).prefix() if spec.get("kind") else ""
+    n = 0
+    for e in ctx.journal(spec, ["delivery"]):
+        if spec.get("consumer") and e.actor != spec["consumer"]:
+            continue
+        if prefix and not e.target.startswith(prefix):
+            continue
+        if not _name_matches(spec.get("name"), e.target.rsplit("/", 1)[-1]):
+            continue
+        if spec.get("duplicate") and e.outcome != "duplicate":
+            continue
+        n += 1
+    ok, wanted = _count_ok(spec, n)
+    dup = "duplicate " if spec.get("duplicate") else ""
+    what = f"{_describe(spec, ('kind', 'name')) or 'events'} to {spec.get('consumer', 'anyone')}"
+    return Result(ok, f"{dup}deliveries of {what}: {n} since this step began (wanted {wanted})")
+
+
+def check_relist(spec: dict, ctx: CheckContext) -> Result:
+    n = 0
+    for e in ctx.journal(spec, ["relist"]):
+        if spec.get("consumer") and e.actor != spec["consumer"]:
+            continue
+        if spec.get("reason") and e.outcome != spec["reason"]:
+            continue
+        if int((e.data or {}).get("objects", 0)) < int(spec.get("objects_at_least", 0)):
+            continue
+        n += 1
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("consumer",)) + (f" ({spec['reason']})" if spec.get("reason") else "")
+    return Result(ok, f"relists {what}: {n} since this step began (wanted {wanted})")
+
+
+def check_journal(spec: dict, ctx: CheckContext) -> Result:
+    fields = ("actor", "verb", "target", "outcome")
+    n = sum(1 for e in ctx.journal(spec, [spec["type"]])
+            if all(not spec.get(f) or getattr(e, f) == spec[f] for f in fields))
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("type", *fields))
+    return Result(ok, f"journal {what}: {n} since this step began (wanted {wanted})")
+
+
+def check_behind(spec: dict, ctx: CheckContext) -> Result:
+    """Events of the kinds a consumer watches that its projection has not received (as `lag`)."""
+    name = spec["consumer"]
+    unseen = behind(ctx.store, name)
+    if unseen is None:
+        return Result(False, f"{name} has not run against this store yet")
+    ok, wanted = _count_ok(spec, unseen)
+    return Result(ok, f"{name} is {unseen} event(s) behind the store (wanted {wanted})")
+
+
+def behind(store: Store, consumer: str) -> int | None:
+    starts = [e for e in store.journal(types=["controlplane"]) if e.verb == "start"]
+    if not starts:
+        return None
+    start = starts[-1]
+    watch = ((start.data or {}).get("consumers") or {}).get(consumer)
+    if watch is None:
+        return None
+    seen = 0
+    for e in store.journal(types=["delivery", "relist"], since_seq=start.seq, actor=consumer):
+        seen = max(seen, e.revision)
+    first = max(seen + 1, store.compact_revision(), 1)
+    n = 0
+    for ev in store.events(first, "/registry/"):
+        if not any(ev.key.startswith(p) for p in watch.get("prefixes", [])):
+            continue
+        node = watch.get("node")
+        if node and (loads(ev.value).get("spec") or {}).get("nodeName") != node:
+            continue
+        n += 1
+    return n
+
+
+def check_projection(spec: dict, ctx: CheckContext) -> Result:
+    """What a consumer's read model holds: the kinds its informers list and watch, as journaled
+    when the control plane last started (since this step began)."""
+    name = spec["consumer"]
+    starts = [e for e in ctx.journal(spec, ["controlplane"]) if e.verb == "start"]
+    if not starts:
+        return Result(False, "no control plane has started since this step began")
+    watch = ((starts[-1].data or {}).get("consumers") or {}).get(name)
+    if watch is None:
+        return Result(False, f"no consumer named {name} ran")
+    prefixes = watch.get("prefixes", [])
+    problems = []
+    for kind in spec.get("has") or []:
+        if ctx.kind(kind).prefix() not in prefixes:
+            problems.append(f"has no {kind}")
+    for kind in spec.get("lacks") or []:
+        if ctx.kind(kind).prefix() in prefixes:
+            problems.append(f"caches {kind}")
+    wanted = ", ".join([*(f"+{k}" for k in spec.get("has") or []),
+                        *(f"-{k}" for k in spec.get("lacks") or [])])
+    if problems:
+        return Result(False, f"{name}'s read model {', '.join(problems)} (wanted {wanted})")
+    return Result(True, f"{name}'s read model: {wanted}")
+
+
+def check_reads_per_write(spec: dict, ctx: CheckContext) -> Result:
+    entries = ctx.journal(spec, ["delivery", "relist"])
+    reads = sum(1 for e in entries if e.type == "delivery")
+    reads += sum(int((e.data or {}).get("objects", 0)) for e in entries if e.type == "relist")
+    # every successful write took exactly one revision (and produced exactly one event)
+    writes = ctx.store.current_revision() - ctx.since(spec).revision
+    if writes <= 0:
+        return Result(False, "no successful writes since the step began")
+    ratio = reads / writes
+    want = float(spec.get("at_least", 1))
+    return Result(ratio >= want, f"{reads} reads (deliveries + LIST items) for {writes} writes: "
+                                 f"{ratio:.1f} reads per write (wanted at least {want:g})")
+
+
+CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {
+    "object": check_object,
+    "absent": check_absent,
+    "field": check_field,
+    "count": check_count,
+    "event": check_event,
+    "command": check_command,
+    "reconciled": check_reconciled,
+    "delivered": check_delivered,
+    "relist": check_relist,
+    "journal": check_journal,
+    "behind": check_behind,
+    "projection": check_projection,
+    "reads_per_write": check_reads_per_write,
+}

@@ -1,0 +1,118 @@
+"""`kubesim lesson dev check`: is every lesson well formed, and does it still teach what it says?
+
+Static checks per lesson: the format loads; ids (folder numbers) are unique; every step has a
+check, at least one hint, and an action (a command to type, a command the lesson runs, or a file
+to edit); each check names a known check type; predictions have 2-4 options and a valid answer;
+commands start with `kubesim`; evidence commands only read; edit solutions exist; a recap and a
+real-cluster pointer exist; manifests parse as kubectl would read them. Then the dynamic check:
+auto mode in a temporary work dir, where the state before each step must not already pass its
+check, and every check must pass after its action. Returns the problems (empty: all fine).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from kubesim.lessons import runner
+from kubesim.lessons.checks import CHECKS
+from kubesim.lessons.format import Lesson, LessonFormatError, lesson_dirs, load_lesson
+
+READ_ONLY = {"get", "describe", "history", "lag", "watch", "version", "manifests"}
+
+
+def lint_static(lesson: Lesson) -> list[str]:
+    problems: list[str] = []
+    where = lesson.id
+    if not lesson.recap:
+        problems.append(f"{where}: no recap")
+    for name in lesson.files:
+        if not (lesson.path / name).exists():
+            problems.append(f"{where}: files: {name} does not exist")
+    for command in lesson.setup:
+        problems += _command(f"{where}: setup", command)
+    problems += _manifests(lesson)
+    for step in lesson.steps:
+        at = f"{where}: step {step.number} ({step.title})"
+        if not step.check:
+            problems.append(f"{at}: no check")
+        for c in step.check:
+            (name, _), = c.items()
+            if name not in CHECKS:
+                problems.append(f"{at}: unknown check {name!r}")
+        if not step.hints:
+            problems.append(f"{at}: no hint")
+        if not (step.run or step.lesson_runs or step.edit):
+            problems.append(f"{at}: no action (run, lesson_runs or edit)")
+        for command in [*step.run, *step.lesson_runs, *step.watch, *step.evidence]:
+            problems += _command(at, command)
+        for command in step.evidence:
+            verb = command.split()[1] if len(command.split()) > 1 else ""
+            if verb not in READ_ONLY:
+                problems.append(f"{at}: evidence must only read, not {verb!r}")
+        if step.edit and not (lesson.path / step.edit.solution).is_file():
+            problems.append(f"{at}: edit solution {step.edit.solution} does not exist")
+        if step.edit and step.edit.file not in lesson.files:
+            problems.append(f"{at}: edit file {step.edit.file} is not among the lesson's files")
+        p = step.predict
+        if p and not 2 <= len(p.options) <= 4:
+            problems.append(f"{at}: a prediction needs 2-4 options")
+        if p and not 1 <= p.answer <= len(p.options):
+            problems.append(f"{at}: prediction answer must be 1..{len(p.options)}")
+        too_long = [line for line in step.text.splitlines() if len(line) > 78]
+        if too_long:
+            problems.append(f"{at}: text lines over 78 columns: {too_long[0][:40]}...")
+    return problems
+
+
+def _command(at: str, command: str) -> list[str]:
+    if not command.startswith("kubesim "):
+        return [f"{at}: command does not start with kubesim: {command}"]
+    return []
+
+
+def _manifests(lesson: Lesson) -> list[str]:
+    from kubesim.api.manifest import read_manifests
+    from kubesim.model.errors import InputError
+
+    problems = []
+    for name in lesson.files:
+        path = lesson.path / name
+        if path.suffix not in (".yaml", ".yml", ".json") or not path.is_file():
+            continue
+        for doc in read_manifests([str(path)]):
+            if isinstance(doc, InputError):
+                problems.append(f"{lesson.id}: {name}: {doc}")
+            elif not doc.obj.get("metadata", {}).get("name") and not doc.obj.get(
+                    "metadata", {}).get("generateName"):
+                problems.append(f"{lesson.id}: {name} (document {doc.index}): no name")
+    return problems
+
+
+def lint_all(run: runner.CommandRunner, out: Callable[[str], None] = lambda _: None,
+             root: Path | None = None, auto: bool = True) -> list[str]:
+    problems: list[str] = []
+    seen: dict[int, str] = {}
+    lessons: list[Lesson] = []
+    for path in lesson_dirs(root):
+        try:
+            lesson = load_lesson(path)
+        except LessonFormatError as e:
+            problems.append(str(e))
+            continue
+        if lesson.number in seen:
+            problems.append(f"{lesson.id}: id {lesson.number} is also used by {seen[lesson.number]}")
+        seen[lesson.number] = lesson.id
+        lessons.append(lesson)
+    if not lessons and not problems:
+        problems.append("no lessons found")
+    for lesson in lessons:
+        found = lint_static(lesson)
+        if auto and not found:
+            with tempfile.TemporaryDirectory(prefix="kubesim-lint-") as tmp:
+                report = runner.run_auto(lesson, runner.Workspace(Path(tmp) / lesson.id), run)
+            found += report.problems
+        out(f"{lesson.id}: {'ok' if not found else f'{len(found)} problem(s)'}")
+        problems += found
+    return problems
