@@ -74,8 +74,11 @@ def bench_get_pods(pods: int, tmpdir: Path, runs: int = 7) -> tuple[float, float
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     import kubesim
 
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.dirname(kubesim.__file__)],
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", os.path.dirname(kubesim.__file__)],
+        env=env,
+        check=True,
+    )
 
     def timed(cmd: list[str]) -> float:
         samples = []
@@ -101,10 +104,14 @@ def main() -> None:
         api = bench_api_writes(args.n, tmpdir)
         get_ms, python_ms = bench_get_pods(args.pods, tmpdir)
     print(f"store writes:   {store:>10,.0f} writes/s   (target >= 25,000)")
-    print(f"API apply:      {api:>10,.0f} writes/s   (target >= 10,000); "
-          f"API/store ratio {api / store:.2f}")
-    print(f"get pods:       {get_ms:>10.0f} ms (1,000 pods, new process; target <= 150 ms); "
-          f"python -c pass {python_ms:.0f} ms; ratio {get_ms / python_ms:.1f}x")
+    print(
+        f"API apply:      {api:>10,.0f} writes/s   (target >= 10,000); "
+        f"API/store ratio {api / store:.2f}"
+    )
+    print(
+        f"get pods:       {get_ms:>10.0f} ms (1,000 pods, new process; target <= 150 ms); "
+        f"python -c pass {python_ms:.0f} ms; ratio {get_ms / python_ms:.1f}x"
+    )
 
 
 if __name__ == "__main__":

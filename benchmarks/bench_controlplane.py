@@ -58,16 +58,24 @@ def run(deployments: int, replicas: int, nodes: int, tmpdir: Path) -> dict:
     deps, _ = plane.api.list(builtin("Deployment"))
     running = sum(1 for p in pods if p.get("status", {}).get("phase") == "Running")
     available = sum(
-        1 for d in deps
+        1
+        for d in deps
         if d.get("status", {}).get("availableReplicas") == replicas
         and d["status"].get("observedGeneration") == d["metadata"]["generation"]
     )
     store.close()
     return {
-        "settled": settled, "apply_s": applied, "wall_s": wall, "pods": len(pods),
-        "running": running, "available": available, "events": plane.totals.events,
-        "deliveries": plane.totals.deliveries, "reconciles": plane.totals.reconciles,
-        "writes": plane.totals.writes, "virtual_s": plane.clock.now() - 1_767_225_600.0,
+        "settled": settled,
+        "apply_s": applied,
+        "wall_s": wall,
+        "pods": len(pods),
+        "running": running,
+        "available": available,
+        "events": plane.totals.events,
+        "deliveries": plane.totals.deliveries,
+        "reconciles": plane.totals.reconciles,
+        "writes": plane.totals.writes,
+        "virtual_s": plane.clock.now() - 1_767_225_600.0,
     }
 
 
@@ -82,13 +90,19 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = args.deployments * args.replicas
     print(f"{args.deployments} Deployments x {args.replicas} replicas on {args.nodes} nodes")
-    print(f"applied in {r['apply_s']:.1f} s; reconciled in {r['wall_s']:.1f} s wall "
-          f"({r['virtual_s']:.1f} s virtual); settled={r['settled']} (target <= 30 s)")
-    print(f"pods Running {r['running']}/{total}; Deployments available with observedGeneration "
-          f"== generation {r['available']}/{args.deployments}")
-    print(f"events {r['events']:,} ({r['events'] / r['wall_s']:,.0f}/s); deliveries "
-          f"{r['deliveries']:,} ({r['deliveries'] / r['wall_s']:,.0f}/s); reconciles "
-          f"{r['reconciles']:,}; writes {r['writes']:,}")
+    print(
+        f"applied in {r['apply_s']:.1f} s; reconciled in {r['wall_s']:.1f} s wall "
+        f"({r['virtual_s']:.1f} s virtual); settled={r['settled']} (target <= 30 s)"
+    )
+    print(
+        f"pods Running {r['running']}/{total}; Deployments available with observedGeneration "
+        f"== generation {r['available']}/{args.deployments}"
+    )
+    print(
+        f"events {r['events']:,} ({r['events'] / r['wall_s']:,.0f}/s); deliveries "
+        f"{r['deliveries']:,} ({r['deliveries'] / r['wall_s']:,.0f}/s); reconciles "
+        f"{r['reconciles']:,}; writes {r['writes']:,}"
+    )
     print(f"peak memory (RSS) {peak_mb:,.0f} MB")
     if r["running"] != total or r["available"] != args.deployments:
         raise SystemExit("not every pod is Running / Deployment available")

@@ -62,8 +62,9 @@ def apply(
     live = api.try_get(kind, ns, name)
     if live is None:
         try:
-            result = api.create(modified, actor=actor, dry_run=dry_run, verb="apply",
-                                journal_data=data)
+            result = api.create(
+                modified, actor=actor, dry_run=dry_run, verb="apply", journal_data=data
+            )
         except ApiError as e:
             e.operation = "creating"  # type: ignore[attr-defined]  # kubectl: error when creating
             raise
@@ -73,18 +74,36 @@ def apply(
     patch = three_way_patch(original, modified, live, kind)
     if not patch:
         if not dry_run:
-            api.journal_command(actor, "apply", kind.key(ns, name), "unchanged",
-                                {"kind": kind.kind, "name": name, "namespace": ns, **(data or {})})
-        return ApplyResult(kind, name, ns, "unchanged", live, int(live["metadata"]["resourceVersion"]),
-                           False)
+            api.journal_command(
+                actor,
+                "apply",
+                kind.key(ns, name),
+                "unchanged",
+                {"kind": kind.kind, "name": name, "namespace": ns, **(data or {})},
+            )
+        return ApplyResult(
+            kind, name, ns, "unchanged", live, int(live["metadata"]["resourceVersion"]), False
+        )
     if dry_run:
-        return ApplyResult(kind, name, ns, "configured", apply_patch(live, patch, kind),
-                           int(live["metadata"]["resourceVersion"]), False)
+        return ApplyResult(
+            kind,
+            name,
+            ns,
+            "configured",
+            apply_patch(live, patch, kind),
+            int(live["metadata"]["resourceVersion"]),
+            False,
+        )
     # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
     pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
     result = api.guaranteed_update(
-        kind, ns, name, lambda current: apply_patch(current, patch, kind),
-        actor=actor, verb="apply", journal_data={"patch": patch, **(data or {})},
+        kind,
+        ns,
+        name,
+        lambda current: apply_patch(current, patch, kind),
+        actor=actor,
+        verb="apply",
+        journal_data={"patch": patch, **(data or {})},
         pinned_revision=int(pinned) if pinned.isdigit() else None,
     )
     return ApplyResult(kind, name, ns, "configured", result.obj, result.revision, result.changed)

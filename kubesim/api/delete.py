@@ -60,17 +60,26 @@ def delete(
 
 
 def _delete(
-    api: ApiServer, kind: Kind, key: str, name: str, actor: str, propagation: str | None,
-    grace_period: int | None, dry_run: bool,
+    api: ApiServer,
+    kind: Kind,
+    key: str,
+    name: str,
+    actor: str,
+    propagation: str | None,
+    grace_period: int | None,
+    dry_run: bool,
 ) -> DeleteResult:
     if propagation is not None and propagation not in POLICIES:
-        raise BadRequest(f'invalid propagationPolicy "{propagation}": must be one of '
-                         + ", ".join(POLICIES))
+        raise BadRequest(
+            f'invalid propagationPolicy "{propagation}": must be one of ' + ", ".join(POLICIES)
+        )
     for _ in range(20):
         kv = api.store.get(key)
         if kv is None:
-            raise NotFound(f'{kind.group_resource} "{name}" not found',
-                           details={"name": name, "group": kind.group, "kind": kind.plural})
+            raise NotFound(
+                f'{kind.group_resource} "{name}" not found',
+                details={"name": name, "group": kind.group, "kind": kind.plural},
+            )
         obj = decode(kv)
         md = obj["metadata"]
         if dry_run:
@@ -100,8 +109,9 @@ def _delete(
         ops: list[Put | Delete] = [Delete(key, kv.mod_revision)]
         if kind.kind == "CustomResourceDefinition":
             ops += _custom_resources_of(api, obj)
-        entry = api._entry(actor, "delete", kind, key, "deleted", obj,
-                           {"propagationPolicy": policy})
+        entry = api._entry(
+            actor, "delete", kind, key, "deleted", obj, {"propagationPolicy": policy}
+        )
         result = api.store.txn(ops, [entry])
         if result.succeeded:
             return DeleteResult(obj, result.revision, True)
@@ -109,7 +119,11 @@ def _delete(
 
 
 def _mark_deleting(
-    api: ApiServer, kind: Kind, kv: KeyValue, obj: dict[str, Any], actor: str,
+    api: ApiServer,
+    kind: Kind,
+    kv: KeyValue,
+    obj: dict[str, Any],
+    actor: str,
     data: dict[str, Any],
 ) -> DeleteResult | None:
     """Store the object with its deletionTimestamp set; None if another writer came first."""
@@ -168,8 +182,7 @@ def _custom_resources_of(api: ApiServer, crd: dict[str, Any]) -> list[Put | Dele
     return [Delete(kv.key, kv.mod_revision) for kv in kvs]
 
 
-def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue,
-                      actor: str) -> DeleteResult:
+def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue, actor: str) -> DeleteResult:
     """A namespace always turns Terminating first; the namespace controller deletes what is in
     it, then removes the `kubernetes` finalizer from spec.finalizers, which removes it."""
     if ns["metadata"].get("deletionTimestamp"):

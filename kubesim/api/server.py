@@ -131,8 +131,10 @@ class ApiServer:
     ) -> dict[str, Any]:
         kv = self.store.get(kind.key(namespace, name), revision)
         if kv is None:
-            raise NotFound(f'{kind.group_resource} "{name}" not found',
-                           details={"name": name, "group": kind.group, "kind": kind.plural})
+            raise NotFound(
+                f'{kind.group_resource} "{name}" not found',
+                details={"name": name, "group": kind.group, "kind": kind.plural},
+            )
         return decode(kv)
 
     def try_get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -174,8 +176,13 @@ class ApiServer:
 
     # ----------------------------------------------------------------------------- writes
     def create(
-        self, obj: dict[str, Any], *, actor: str = "user", dry_run: bool = False,
-        verb: str = "create", journal_data: dict[str, Any] | None = None,
+        self,
+        obj: dict[str, Any],
+        *,
+        actor: str = "user",
+        dry_run: bool = False,
+        verb: str = "create",
+        journal_data: dict[str, Any] | None = None,
     ) -> WriteResult:
         kind = self.kind_for(obj)
         try:
@@ -189,15 +196,22 @@ class ApiServer:
             raise
 
     def _create(
-        self, kind: Kind, obj: dict[str, Any], actor: str, dry_run: bool, verb: str,
+        self,
+        kind: Kind,
+        obj: dict[str, Any],
+        actor: str,
+        dry_run: bool,
+        verb: str,
         journal_data: dict[str, Any] | None,
     ) -> WriteResult:
         obj = deepcopy(obj)
         md = obj.setdefault("metadata", {})
         if not isinstance(md, dict):
-            raise BadRequest(f'{kind.kind} in version "{kind.version}" cannot be handled as a '
-                             f"{kind.kind}: json: cannot unmarshal into Go struct field "
-                             f"{kind.kind}.metadata of type v1.ObjectMeta")
+            raise BadRequest(
+                f'{kind.kind} in version "{kind.version}" cannot be handled as a '
+                f"{kind.kind}: json: cannot unmarshal into Go struct field "
+                f"{kind.kind}.metadata of type v1.ObjectMeta"
+            )
         if md.get("resourceVersion"):
             raise BadRequest("resourceVersion should not be set on objects to be created")
         self._prepare_create(kind, obj)
@@ -231,8 +245,13 @@ class ApiServer:
         raise self._already_exists(kind, name, obj)
 
     def update(
-        self, obj: dict[str, Any], *, actor: str = "user", subresource: str | None = None,
-        verb: str | None = None, journal_data: dict[str, Any] | None = None,
+        self,
+        obj: dict[str, Any],
+        *,
+        actor: str = "user",
+        subresource: str | None = None,
+        verb: str | None = None,
+        journal_data: dict[str, Any] | None = None,
     ) -> WriteResult:
         """PUT: replace the object (or its status with subresource="status").
 
@@ -243,12 +262,20 @@ class ApiServer:
         md = obj.get("metadata") or {}
         name, ns = md.get("name", ""), md.get("namespace")
         pinned = int(md["resourceVersion"]) if md.get("resourceVersion") else None
+
         def mutate(live: dict[str, Any]) -> dict[str, Any]:
             return deepcopy(obj)
+
         return self.guaranteed_update(
-            kind, ns, name, mutate, actor=actor, subresource=subresource,
+            kind,
+            ns,
+            name,
+            mutate,
+            actor=actor,
+            subresource=subresource,
             verb=verb or ("update-status" if subresource == "status" else "update"),
-            pinned_revision=pinned, journal_data=journal_data,
+            pinned_revision=pinned,
+            journal_data=journal_data,
         )
 
     def update_status(self, obj: dict[str, Any], *, actor: str = "user") -> WriteResult:
@@ -276,23 +303,42 @@ class ApiServer:
         """
         key = kind.key(namespace, name)
         try:
-            return self._guaranteed_update(kind, key, name, mutate, actor, verb, subresource,
-                                           pinned_revision, journal_data, outcome)
+            return self._guaranteed_update(
+                kind,
+                key,
+                name,
+                mutate,
+                actor,
+                verb,
+                subresource,
+                pinned_revision,
+                journal_data,
+                outcome,
+            )
         except ApiError as e:
             self.reject(e, actor, verb, kind, key, journal_data)
             raise
 
     def _guaranteed_update(
-        self, kind: Kind, key: str, name: str,
-        mutate: Callable[[dict[str, Any]], dict[str, Any] | None], actor: str, verb: str,
-        subresource: str | None, pinned_revision: int | None,
-        journal_data: dict[str, Any] | None, outcome: str,
+        self,
+        kind: Kind,
+        key: str,
+        name: str,
+        mutate: Callable[[dict[str, Any]], dict[str, Any] | None],
+        actor: str,
+        verb: str,
+        subresource: str | None,
+        pinned_revision: int | None,
+        journal_data: dict[str, Any] | None,
+        outcome: str,
     ) -> WriteResult:
         for _ in range(MAX_CAS_RETRIES):
             kv = self.store.get(key)
             if kv is None:
-                raise NotFound(f'{kind.group_resource} "{name}" not found',
-                               details={"name": name, "group": kind.group, "kind": kind.plural})
+                raise NotFound(
+                    f'{kind.group_resource} "{name}" not found',
+                    details={"name": name, "group": kind.group, "kind": kind.plural},
+                )
             if pinned_revision is not None and pinned_revision != kv.mod_revision:
                 raise self.conflict(kind, name)
             old = decode(kv)
@@ -341,15 +387,25 @@ class ApiServer:
             crds.apply_schema_defaults(kind, obj)
         else:
             apply_defaults(kind, obj)
-        for field in ("uid", "creationTimestamp", "generation", "deletionTimestamp",
-                      "deletionGracePeriodSeconds", "managedFields"):
+        for field in (
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+        ):
             md.pop(field, None)
         md["uid"] = new_uid(self.rng)
         md["creationTimestamp"] = format_timestamp(self.clock())
         if kind.has_generation:
             md["generation"] = 1
-        if kind.status_subresource and kind.kind not in ("Namespace", "Service", "Node",
-                                                         "CustomResourceDefinition"):
+        if kind.status_subresource and kind.kind not in (
+            "Namespace",
+            "Service",
+            "Node",
+            "CustomResourceDefinition",
+        ):
             obj.pop("status", None)
         if kind.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
@@ -382,10 +438,19 @@ class ApiServer:
         if old_md.get("deletionTimestamp"):
             added = set(new_md.get("finalizers") or []) - set(old_md.get("finalizers") or [])
             if added:
-                raise Invalid(kind.kind, old_md["name"], [FieldError(
-                    "Forbidden", "metadata.finalizers",
-                    detail="no new finalizers can be added if the object is being deleted, "
-                    f"found new finalizers {sorted(added)!r}".replace("'", '"'))], kind.group)
+                raise Invalid(
+                    kind.kind,
+                    old_md["name"],
+                    [
+                        FieldError(
+                            "Forbidden",
+                            "metadata.finalizers",
+                            detail="no new finalizers can be added if the object is being deleted, "
+                            f"found new finalizers {sorted(added)!r}".replace("'", '"'),
+                        )
+                    ],
+                    kind.group,
+                )
         if kind.status_subresource and subresource != "binding":
             if subresource == "status":
                 for field in ("spec",):
@@ -433,12 +498,16 @@ class ApiServer:
     def _check_namespace(self, namespace: str | None) -> None:
         kv = self.store.get(NAMESPACE.key(None, namespace or "default"))
         if kv is None:
-            raise NotFound(f'namespaces "{namespace}" not found',
-                           details={"name": namespace, "kind": "namespaces"})
+            raise NotFound(
+                f'namespaces "{namespace}" not found',
+                details={"name": namespace, "kind": "namespaces"},
+            )
         ns = loads(kv.value)
         if ns["metadata"].get("deletionTimestamp"):
-            raise Forbidden(f"unable to create new content in namespace {namespace} because it "
-                            "is being terminated")
+            raise Forbidden(
+                f"unable to create new content in namespace {namespace} because it "
+                "is being terminated"
+            )
 
     def _allocate_ip(self, svc: dict[str, Any]) -> None:
         spec = svc.setdefault("spec", {})
@@ -454,9 +523,13 @@ class ApiServer:
         spec["clusterIPs"] = [ip]
 
     def _already_exists(self, kind: Kind, name: str, existing: dict[str, Any]) -> AlreadyExists:
-        prefix = "object is being deleted: " if existing["metadata"].get("deletionTimestamp") else ""
-        return AlreadyExists(f'{prefix}{kind.group_resource} "{name}" already exists',
-                             details={"name": name, "group": kind.group, "kind": kind.plural})
+        prefix = (
+            "object is being deleted: " if existing["metadata"].get("deletionTimestamp") else ""
+        )
+        return AlreadyExists(
+            f'{prefix}{kind.group_resource} "{name}" already exists',
+            details={"name": name, "group": kind.group, "kind": kind.plural},
+        )
 
     @staticmethod
     def conflict(kind: Kind, name: str) -> Conflict:
@@ -467,8 +540,14 @@ class ApiServer:
         )
 
     def _entry(
-        self, actor: str, verb: str, kind: Kind, key: str, outcome: str,
-        obj: dict[str, Any], data: dict[str, Any] | None = None,
+        self,
+        actor: str,
+        verb: str,
+        kind: Kind,
+        key: str,
+        outcome: str,
+        obj: dict[str, Any],
+        data: dict[str, Any] | None = None,
     ) -> JournalEntry:
         md = obj.get("metadata") or {}
         info = {"kind": kind.kind, "name": md.get("name", ""), "namespace": md.get("namespace")}
@@ -480,12 +559,28 @@ class ApiServer:
         self, actor: str, verb: str, target: str, outcome: str, data: dict[str, Any] | None = None
     ) -> None:
         """Record a command that wrote nothing (rejected, unchanged, dry run)."""
-        self.store.append_journal([JournalEntry(
-            "command", actor, verb, target, outcome, self.store.current_revision(),
-            self.clock(), data)])
+        self.store.append_journal(
+            [
+                JournalEntry(
+                    "command",
+                    actor,
+                    verb,
+                    target,
+                    outcome,
+                    self.store.current_revision(),
+                    self.clock(),
+                    data,
+                )
+            ]
+        )
 
     def reject(
-        self, error: ApiError, actor: str, verb: str, kind: Kind, key: str,
+        self,
+        error: ApiError,
+        actor: str,
+        verb: str,
+        kind: Kind,
+        key: str,
         data: dict[str, Any] | None = None,
     ) -> None:
         """Journal a command the API refused ("conflict" for a 409 Conflict, else "rejected"), at
@@ -494,8 +589,14 @@ class ApiServer:
             return
         error.journaled = True  # type: ignore[attr-defined]
         ns_name = key.rsplit("/", 2)[-2:] if kind.namespaced else [None, key.rsplit("/", 1)[-1]]
-        info = {"kind": kind.kind, "name": ns_name[1], "namespace": ns_name[0],
-                "reason": error.reason, "message": error.message, **(data or {})}
+        info = {
+            "kind": kind.kind,
+            "name": ns_name[1],
+            "namespace": ns_name[0],
+            "reason": error.reason,
+            "message": error.message,
+            **(data or {}),
+        }
         outcome = "conflict" if isinstance(error, Conflict) else "rejected"
         self.journal_command(actor, verb, key, outcome, info)
 
@@ -526,14 +627,22 @@ def qos_class(pod: dict[str, Any]) -> str:
 
 
 def _with_revision(entry: JournalEntry, revision: int) -> JournalEntry:
-    return JournalEntry(entry.type, entry.actor, entry.verb, entry.target, entry.outcome,
-                        revision, entry.time, entry.data)
+    return JournalEntry(
+        entry.type,
+        entry.actor,
+        entry.verb,
+        entry.target,
+        entry.outcome,
+        revision,
+        entry.time,
+        entry.data,
+    )
 
 
 def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:
     for prefix, kind in by_prefix.items():
         if key.startswith(prefix):
-            rest = key[len(prefix):]
+            rest = key[len(prefix) :]
             if rest.count("/") == (1 if kind.namespaced else 0):
                 return kind
     return None
@@ -564,5 +673,6 @@ def _generation_changes(kind: Kind, new: dict[str, Any], old: dict[str, Any]) ->
         return True
     if kind.kind == "Deployment":
         return (new["metadata"].get("annotations") or {}) != (
-            old["metadata"].get("annotations") or {})
+            old["metadata"].get("annotations") or {}
+        )
     return False

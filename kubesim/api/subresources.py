@@ -28,8 +28,11 @@ def scale_of(obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "autoscaling/v1",
         "kind": "Scale",
-        "metadata": {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                         "creationTimestamp") if k in md},
+        "metadata": {
+            k: md[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in md
+        },
         "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
         "status": {
             "replicas": obj.get("status", {}).get("replicas", 0),
@@ -50,20 +53,36 @@ def scale(
 ) -> WriteResult:
     """PUT .../scale: set spec.replicas. Returns the written object (not the Scale)."""
     if not kind.scale_subresource:
-        raise MethodNotAllowed(f"the server does not allow this method on the requested "
-                               f"resource (scale of {kind.group_resource})")
+        raise MethodNotAllowed(
+            f"the server does not allow this method on the requested "
+            f"resource (scale of {kind.group_resource})"
+        )
     if replicas < 0:
-        raise Invalid("Scale", name, [FieldError(
-            "Invalid", "spec.replicas", replicas, "must be greater than or equal to 0")],
-            "autoscaling")
+        raise Invalid(
+            "Scale",
+            name,
+            [
+                FieldError(
+                    "Invalid", "spec.replicas", replicas, "must be greater than or equal to 0"
+                )
+            ],
+            "autoscaling",
+        )
 
     def set_replicas(live: dict[str, Any]) -> dict[str, Any]:
         live.setdefault("spec", {})["replicas"] = replicas
         return live
 
     return api.guaranteed_update(
-        kind, namespace, name, set_replicas, actor=actor, verb="scale", outcome="scaled",
-        pinned_revision=resource_version, journal_data={"replicas": replicas},
+        kind,
+        namespace,
+        name,
+        set_replicas,
+        actor=actor,
+        verb="scale",
+        outcome="scaled",
+        pinned_revision=resource_version,
+        journal_data={"replicas": replicas},
     )
 
 
@@ -75,20 +94,37 @@ def bind(
     def assign(pod: dict[str, Any]) -> dict[str, Any]:
         md, spec = pod["metadata"], pod.setdefault("spec", {})
         if md.get("deletionTimestamp"):
-            raise Conflict(f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod '
-                           f"{pod_name} is being deleted, cannot be assigned to a host")
+            raise Conflict(
+                f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod '
+                f"{pod_name} is being deleted, cannot be assigned to a host"
+            )
         if spec.get("nodeName"):
-            raise Conflict(f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod '
-                           f'{pod_name} is already assigned to node "{spec["nodeName"]}"')
+            raise Conflict(
+                f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod '
+                f'{pod_name} is already assigned to node "{spec["nodeName"]}"'
+            )
         spec["nodeName"] = node_name
         status = pod.setdefault("status", {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                           "lastTransitionTime": format_timestamp(api.clock())})
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": format_timestamp(api.clock()),
+            }
+        )
         status["conditions"] = conditions
         return pod
 
     return api.guaranteed_update(
-        POD, namespace, pod_name, assign, actor=actor, verb="bind", subresource="binding",
-        outcome="bound", journal_data={"node": node_name},
+        POD,
+        namespace,
+        pod_name,
+        assign,
+        actor=actor,
+        verb="bind",
+        subresource="binding",
+        outcome="bound",
+        journal_data={"node": node_name},
     )

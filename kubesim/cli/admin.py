@@ -14,12 +14,21 @@ from kubesim.model.errors import KubesimError
 
 
 def register(app: typer.Typer) -> None:
-    app.command("reset", help="Delete the store: every object, its history and the journal."
-                "\n\nExample: kubesim reset --yes")(reset_command)
-    app.command("version", help="Print kubesim's version and the Kubernetes version it "
-                "simulates.\n\nExample: kubesim version")(version_command)
-    app.command("manifests", help="Show where the sample manifests are, or copy them out."
-                "\n\nExample: kubesim manifests --copy ./my-manifests")(manifests_command)
+    app.command(
+        "reset",
+        help="Delete the store: every object, its history and the journal."
+        "\n\nExample: kubesim reset --yes",
+    )(reset_command)
+    app.command(
+        "version",
+        help="Print kubesim's version and the Kubernetes version it "
+        "simulates.\n\nExample: kubesim version",
+    )(version_command)
+    app.command(
+        "manifests",
+        help="Show where the sample manifests are, or copy them out."
+        "\n\nExample: kubesim manifests --copy ./my-manifests",
+    )(manifests_command)
 
 
 def reset_command(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:

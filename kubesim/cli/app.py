@@ -31,7 +31,10 @@ app = typer.Typer(
 @app.callback()
 def _global(
     store: str = typer.Option(
-        None, "--store", envvar="KUBESIM_STORE", metavar="PATH",
+        None,
+        "--store",
+        envvar="KUBESIM_STORE",
+        metavar="PATH",
         help="The store file (default ./.kubesim/store.db; also KUBESIM_STORE).",
     ),
 ) -> None:
@@ -63,8 +66,20 @@ def _register() -> None:
         watch,
     )
 
-    for module in (apply, get, delete, mutate, rollout, controlplane, watch, lag, history, admin,
-                   lesson, demo):
+    for module in (
+        apply,
+        get,
+        delete,
+        mutate,
+        rollout,
+        controlplane,
+        watch,
+        lag,
+        history,
+        admin,
+        lesson,
+        demo,
+    ):
         module.register(app)
 
 

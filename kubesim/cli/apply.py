@@ -28,15 +28,21 @@ def apply_command(
     recursive: bool = typer.Option(False, "--recursive", "-R", help="Recurse into directories."),
     dry_run: str = typer.Option("none", "--dry-run", help="none or server (client is server)."),
     output: str = typer.Option("", "--output", "-o", help="name, json or yaml."),
-    namespace: str = typer.Option(None, "--namespace", "-n", help="Namespace for objects without one."),
+    namespace: str = typer.Option(
+        None, "--namespace", "-n", help="Namespace for objects without one."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No CQRS notes."),
     watch: bool = typer.Option(False, "--watch", help="Re-apply each time a file is saved."),
 ) -> None:
     if dry_run not in ("none", "server", "client"):
-        raise KubesimError(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".')
+        raise KubesimError(
+            f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".'
+        )
     if output not in ("", "name", "json", "yaml"):
-        raise KubesimError(f"unable to match a printer suitable for the output format \"{output}\", "
-                           "allowed formats are: json,name,yaml")
+        raise KubesimError(
+            f'unable to match a printer suitable for the output format "{output}", '
+            "allowed formats are: json,name,yaml"
+        )
     if watch:
         from kubesim.cli.applywatch import watch_and_apply
 
@@ -105,7 +111,7 @@ def _with_namespace(obj: dict, namespace: str) -> dict:
     if md.get("namespace") and md["namespace"] != namespace:
         raise KubesimError(
             f'the namespace from the provided object "{md["namespace"]}" does not match the '
-            f'namespace "{namespace}". You must pass \'--namespace={md["namespace"]}\' to perform '
+            f"namespace \"{namespace}\". You must pass '--namespace={md['namespace']}' to perform "
             "this operation."
         )
     return {**obj, "metadata": {**md, "namespace": namespace}}
@@ -144,10 +150,20 @@ def _journal_rejected(api, obj: dict, e: KubesimError, source: str) -> None:
         return  # the API server journaled it already
     md = _metadata(obj)
     target = f"{obj.get('kind', '?')}/{md.get('name', '')}"
-    api.journal_command("user", "apply", target, "rejected",
-                        {"kind": obj.get("kind"), "name": md.get("name"),
-                         "namespace": md.get("namespace"), "source": source,
-                         "reason": getattr(e, "reason", type(e).__name__), "message": e.message})
+    api.journal_command(
+        "user",
+        "apply",
+        target,
+        "rejected",
+        {
+            "kind": obj.get("kind"),
+            "name": md.get("name"),
+            "namespace": md.get("namespace"),
+            "source": source,
+            "reason": getattr(e, "reason", type(e).__name__),
+            "message": e.message,
+        },
+    )
 
 
 def cqrs_note(result) -> str:
@@ -155,8 +171,11 @@ def cqrs_note(result) -> str:
     if result.outcome == "unchanged":
         return f"{name}: nothing to patch, so nothing written: no revision, no event"
     if not result.changed:
-        return (f"{name}: command accepted, but the stored object is the same: no new revision, "
-                "no event")
-    return (f"{name}: command accepted -> revision {result.revision} (write model); "
-            "no controller has seen it yet")
-
+        return (
+            f"{name}: command accepted, but the stored object is the same: no new revision, "
+            "no event"
+        )
+    return (
+        f"{name}: command accepted -> revision {result.revision} (write model); "
+        "no controller has seen it yet"
+    )

@@ -76,7 +76,7 @@ def parse_kind_names(args: list[str]) -> list[tuple[str, list[str]]]:
     """kubectl's `KIND[,KIND] [NAME ...]` or `KIND/NAME ...` forms, as (resource, names) pairs."""
     if not args:
         raise KubesimError(
-            "you must specify the type of resource to get. Use \"kubesim get all\" or "
+            'you must specify the type of resource to get. Use "kubesim get all" or '
             "a kind such as pods, deployments, services"
         )
     if all("/" in a for a in args):
@@ -86,6 +86,8 @@ def parse_kind_names(args: list[str]) -> list[tuple[str, list[str]]]:
             pairs.setdefault(resource, []).append(name)
         return list(pairs.items())
     if any("/" in a for a in args):
-        raise KubesimError("there is no need to specify a resource type as a separate "
-                           "argument when passing arguments in resource/name form")
+        raise KubesimError(
+            "there is no need to specify a resource type as a separate "
+            "argument when passing arguments in resource/name form"
+        )
     return [(r, args[1:]) for r in args[0].split(",") if r]

@@ -24,11 +24,17 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("reconcile", help="Run the control plane on virtual time until it settles, "
-                "then print what happened.\n\nExamples: kubesim reconcile; kubesim reconcile "
-                "--latency replicaset-controller=2000 --seed 7")(reconcile_command)
-    app.command("up", help="Run the control plane in real time against the store (watch it in "
-                "another terminal while you apply).\n\nExample: kubesim up --speed 0.5")(up_command)
+    app.command(
+        "reconcile",
+        help="Run the control plane on virtual time until it settles, "
+        "then print what happened.\n\nExamples: kubesim reconcile; kubesim reconcile "
+        "--latency replicaset-controller=2000 --seed 7",
+    )(reconcile_command)
+    app.command(
+        "up",
+        help="Run the control plane in real time against the store (watch it in "
+        "another terminal while you apply).\n\nExample: kubesim up --speed 0.5",
+    )(up_command)
 
 
 def parse_duration(text: str) -> float:
@@ -50,29 +56,56 @@ def parse_assignments(values: list[str] | None, option: str) -> dict[str, float]
         except ValueError:
             sep = ""
         if not sep or not name:
-            raise UsageError(f'invalid {option} "{v}": use CONSUMER=MILLISECONDS, e.g. '
-                             "scheduler=500")
+            raise UsageError(
+                f'invalid {option} "{v}": use CONSUMER=MILLISECONDS, e.g. scheduler=500'
+            )
     return out
 
 
-LATENCY = typer.Option(None, "--latency", metavar="CONSUMER=MS",
-                       help="Watch delivery latency of a consumer (repeatable).")
-DURATION_OPT = typer.Option(None, "--reconcile-duration", metavar="CONSUMER=MS",
-                            help="How long a consumer's reconcile keeps a worker busy.")
+LATENCY = typer.Option(
+    None,
+    "--latency",
+    metavar="CONSUMER=MS",
+    help="Watch delivery latency of a consumer (repeatable).",
+)
+DURATION_OPT = typer.Option(
+    None,
+    "--reconcile-duration",
+    metavar="CONSUMER=MS",
+    help="How long a consumer's reconcile keeps a worker busy.",
+)
 SEED = typer.Option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
 DUPLICATE = typer.Option(0.0, "--duplicate-rate", help="Fault: deliver this share of events twice.")
-DROP = typer.Option(0, "--drop-watch-every", help="Fault: drop each consumer's watch every N "
-                    "events (it resumes from its last revision).")
-COMPACT = typer.Option(0, "--compact-every", help="Fault: compact the history every N revisions "
-                       "(lagging watches get 410 Expired and relist).")
+DROP = typer.Option(
+    0,
+    "--drop-watch-every",
+    help="Fault: drop each consumer's watch every N events (it resumes from its last revision).",
+)
+COMPACT = typer.Option(
+    0,
+    "--compact-every",
+    help="Fault: compact the history every N revisions "
+    "(lagging watches get 410 Expired and relist).",
+)
 START_DELAY = typer.Option(1.0, "--pod-start-delay", help="Seconds from binding to Running.")
 NODES = typer.Option(3, "--nodes", help="Nodes to register if the store has none.")
-CONTROLLER = typer.Option(None, "--controller", metavar="FILE.py",
-                          help="Load a user controller (repeatable).")
+CONTROLLER = typer.Option(
+    None, "--controller", metavar="FILE.py", help="Load a user controller (repeatable)."
+)
 
 
-def build_plane(clock, seed, latency, reconcile_duration, duplicate_rate, drop_watch_every,
-                compact_every, pod_start_delay, nodes, controller_files):
+def build_plane(
+    clock,
+    seed,
+    latency,
+    reconcile_duration,
+    duplicate_rate,
+    drop_watch_every,
+    compact_every,
+    pod_start_delay,
+    nodes,
+    controller_files,
+):
     from kubesim.controllers.user import load_user_controller
     from kubesim.sim.controlplane import ControlPlane, SimConfig
     from kubesim.sim.faults import Faults
@@ -85,8 +118,11 @@ def build_plane(clock, seed, latency, reconcile_duration, duplicate_rate, drop_w
         reconcile_duration=parse_assignments(reconcile_duration, "--reconcile-duration"),
         pod_start_delay=pod_start_delay,
         nodes=nodes,
-        faults=Faults(duplicate_rate=duplicate_rate, drop_watch_every=drop_watch_every,
-                      compact_every=compact_every),
+        faults=Faults(
+            duplicate_rate=duplicate_rate,
+            drop_watch_every=drop_watch_every,
+            compact_every=compact_every,
+        ),
     )
     kinds = context.api().registry().supported_kinds()
     users = [load_user_controller(p, kinds=kinds) for p in controller_files or []]
@@ -97,23 +133,39 @@ def build_plane(clock, seed, latency, reconcile_duration, duplicate_rate, drop_w
 
 def check_consumer_names(plane, config) -> None:
     names = {c.name for c in plane.consumers}
-    for option, values in (("--latency", config.latency),
-                           ("--reconcile-duration", config.reconcile_duration)):
+    for option, values in (
+        ("--latency", config.latency),
+        ("--reconcile-duration", config.reconcile_duration),
+    ):
         unknown = sorted(set(values) - names)
         if unknown:
-            raise KubesimError(f'{option}: no consumer named "{unknown[0]}"; consumers are: '
-                               + ", ".join(sorted(names)))
+            raise KubesimError(
+                f'{option}: no consumer named "{unknown[0]}"; consumers are: '
+                + ", ".join(sorted(names))
+            )
 
 
 def reconcile_command(
-    until_settled: bool = typer.Option(True, "--until-settled", help="Run until nothing is left "
-                                       "to do (the default)."),
+    until_settled: bool = typer.Option(
+        True, "--until-settled", help="Run until nothing is left to do (the default)."
+    ),
     steps: int = typer.Option(None, "--steps", help="Run exactly N actions of the loop."),
-    for_: str = typer.Option(None, "--for", metavar="DURATION", help="Run for this much "
-                             "virtual time, e.g. 30s."),
-    seed: int = SEED, latency: list[str] = LATENCY, reconcile_duration: list[str] = DURATION_OPT,
-    duplicate_rate: float = DUPLICATE, drop_watch_every: int = DROP, compact_every: int = COMPACT,
-    pod_start_delay: float = START_DELAY, nodes: int = NODES, controller: list[str] = CONTROLLER,
+    for_: str = typer.Option(
+        None, "--for", metavar="DURATION", help="Run for this much virtual time, e.g. 30s."
+    ),
+    seed: int = SEED,
+    latency: list[str] = LATENCY,
+    reconcile_duration: list[str] = DURATION_OPT,
+    duplicate_rate: float = DUPLICATE,
+    drop_watch_every: int = DROP,
+    compact_every: int = COMPACT,
+    pod_start_delay: float = START_DELAY,
+    nodes: int = NODES,
+    controller: list[str] = CONTROLLER,
+    restart: list[str] = typer.Option(None, "--restart", metavar="CONSUMER[@DURATION]",
+                                      help="Restart a consumer after DURATION of virtual time "
+                                      "(default 1s): its cache is dropped and rebuilt by a "
+                                      "LIST (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery."),
 ) -> None:
@@ -123,24 +175,48 @@ def reconcile_command(
     from kubesim.sim.summary import summary_lines
 
     duration = parse_duration(for_) if for_ else None
-    plane, config = build_plane(VirtualClock(time.time()), seed, latency, reconcile_duration,
-                                duplicate_rate, drop_watch_every, compact_every, pod_start_delay,
-                                nodes, controller)
+    plane, config = build_plane(
+        VirtualClock(time.time()),
+        seed,
+        latency,
+        reconcile_duration,
+        duplicate_rate,
+        drop_watch_every,
+        compact_every,
+        pod_start_delay,
+        nodes,
+        controller,
+    )
     if not quiet:
         StageLog(plane, context.out, verbose=verbose)
     wall = time.perf_counter()
     start = plane.clock.now()
     plane.start()
     check_consumer_names(plane, config)
+    _schedule_restarts(plane, restart or [])
     progress = _progress(plane) if quiet and sys.stdout.isatty() else None
-    settled = run_virtual(plane, steps=steps, duration=duration,
-                          on_step=progress.update if progress else None)
+    settled = run_virtual(
+        plane, steps=steps, duration=duration, on_step=progress.update if progress else None
+    )
     if progress:
         progress.close()
     plane.record_stop()
-    for line in summary_lines(plane, plane.clock.now() - start, time.perf_counter() - wall,
-                              settled):
+    for line in summary_lines(
+        plane, plane.clock.now() - start, time.perf_counter() - wall, settled
+    ):
         context.out(line)
+
+
+def _schedule_restarts(plane, values: list[str]) -> None:
+    """`--restart NAME[@DURATION]`: a controller restart at a virtual time after the start."""
+    names = {c.name for c in plane.consumers}
+    for value in values:
+        name, _, at = value.partition("@")
+        if name not in names:
+            raise KubesimError(f'--restart: no consumer named "{name}"; consumers are: '
+                               + ", ".join(sorted(names)))
+        delay = parse_duration(at) if at else 1.0
+        plane.loop.call_later(delay, lambda n=name: plane.restart(n), f"restart {name}")
 
 
 class _progress:
@@ -160,14 +236,25 @@ class _progress:
 
 def up_command(
     speed: float = typer.Option(1.0, "--speed", help="Time scale: 2 runs twice as fast."),
-    for_: str = typer.Option(None, "--for", metavar="DURATION", help="Stop after this much "
-                             "(control plane) time."),
+    for_: str = typer.Option(
+        None, "--for", metavar="DURATION", help="Stop after this much (control plane) time."
+    ),
     plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
-    svg: str = typer.Option(None, "--svg", metavar="FILE", help="Save the four-stage view as "
-                            "an SVG picture when up ends (also without a terminal)."),
-    seed: int = SEED, latency: list[str] = LATENCY, reconcile_duration: list[str] = DURATION_OPT,
-    duplicate_rate: float = DUPLICATE, drop_watch_every: int = DROP, compact_every: int = COMPACT,
-    pod_start_delay: float = START_DELAY, nodes: int = NODES, controller: list[str] = CONTROLLER,
+    svg: str = typer.Option(
+        None,
+        "--svg",
+        metavar="FILE",
+        help="Save the four-stage view as an SVG picture when up ends (also without a terminal).",
+    ),
+    seed: int = SEED,
+    latency: list[str] = LATENCY,
+    reconcile_duration: list[str] = DURATION_OPT,
+    duplicate_rate: float = DUPLICATE,
+    drop_watch_every: int = DROP,
+    compact_every: int = COMPACT,
+    pod_start_delay: float = START_DELAY,
+    nodes: int = NODES,
+    controller: list[str] = CONTROLLER,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery (plain)."),
 ) -> None:
     """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
@@ -184,18 +271,28 @@ def up_command(
     duration = parse_duration(for_) if for_ else None
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
     clock = RealClock(speed=speed)
-    plane, config = build_plane(clock, seed, latency, reconcile_duration, duplicate_rate,
-                                drop_watch_every, compact_every, pod_start_delay, nodes,
-                                controller)
+    plane, config = build_plane(
+        clock,
+        seed,
+        latency,
+        reconcile_duration,
+        duplicate_rate,
+        drop_watch_every,
+        compact_every,
+        pod_start_delay,
+        nodes,
+        controller,
+    )
     tracker = StageTracker(plane) if live or svg else None
     log = None
     if not live:
         from kubesim.sim.log import StageLog
 
-        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()),
-                       verbose=verbose)
-        context.note(f"control plane up against {context.store_path()} at speed {speed:g} "
-                     "(Ctrl-C to stop); apply manifests from another terminal")
+        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
+        context.note(
+            f"control plane up against {context.store_path()} at speed {speed:g} "
+            "(Ctrl-C to stop); apply manifests from another terminal"
+        )
     wall = time.perf_counter()
     start = clock.now()
     plane.start()

@@ -12,8 +12,13 @@ import typer
 from kubesim.cli import context
 from kubesim.model.errors import ApiError, InputError, KubesimError, UnsupportedKind
 
-CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan",
-           "true": "Background", "false": "Orphan"}
+CASCADE = {
+    "background": "Background",
+    "foreground": "Foreground",
+    "orphan": "Orphan",
+    "true": "Background",
+    "false": "Orphan",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +37,9 @@ def delete_command(
     selector: str = typer.Option(None, "--selector", "-l"),
     all_: bool = typer.Option(False, "--all", help="Delete every object of the kind."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
-    cascade: str = typer.Option("background", "--cascade",
-                                help="background (default), foreground or orphan."),
+    cascade: str = typer.Option(
+        "background", "--cascade", help="background (default), foreground or orphan."
+    ),
     grace_period: int = typer.Option(-1, "--grace-period", help="Seconds; 0 with --force."),
     now: bool = typer.Option(False, "--now", help="Grace period 1 second."),
     force: bool = typer.Option(False, "--force", help="Skip graceful termination."),
@@ -42,8 +48,9 @@ def delete_command(
 ) -> None:
     policy = CASCADE.get(cascade.lower())
     if policy is None:
-        raise KubesimError(f'invalid cascade value ({cascade}). Must be "background", '
-                           '"foreground", or "orphan".')
+        raise KubesimError(
+            f'invalid cascade value ({cascade}). Must be "background", "foreground", or "orphan".'
+        )
     grace = 1 if now else (0 if force and grace_period < 0 else grace_period)
     grace = None if grace < 0 else grace
     api = context.api()
@@ -95,12 +102,19 @@ def _targets(api, args, filenames, recursive, selector, all_, namespace):
             try:
                 kind = api.kind_for(doc.obj)
             except UnsupportedKind as e:
-                out.append((None, None, None, f'error: "{doc.source}" (document {doc.index}): '
-                            f"{e.message}"))
+                out.append(
+                    (None, None, None, f'error: "{doc.source}" (document {doc.index}): {e.message}')
+                )
                 continue
             md = doc.obj.get("metadata") or {}
-            out.append((kind, (md.get("namespace") or ns) if kind.namespaced else None,
-                        md.get("name", ""), None))
+            out.append(
+                (
+                    kind,
+                    (md.get("namespace") or ns) if kind.namespaced else None,
+                    md.get("name", ""),
+                    None,
+                )
+            )
         return out
     if not args:
         raise KubesimError("You must provide one or more resources by argument or filename.")
@@ -113,11 +127,14 @@ def _targets(api, args, filenames, recursive, selector, all_, namespace):
             sel = parse_selector(selector) if selector else None
             objects, _ = api.list(kind, kind_ns, sel)
             if not objects:
-                context.err(f"No resources found in {ns} namespace." if kind.namespaced
-                            else "No resources found")
+                context.err(
+                    f"No resources found in {ns} namespace."
+                    if kind.namespaced
+                    else "No resources found"
+                )
             out += [(kind, kind_ns, o["metadata"]["name"], None) for o in objects]
         else:
-            raise KubesimError('resource(s) were provided, but no name was specified')
+            raise KubesimError("resource(s) were provided, but no name was specified")
     return out
 
 
@@ -125,23 +142,31 @@ def _note(api, kind, result, policy: str) -> str:
     md = result.obj["metadata"]
     if result.pending == "graceful":
         node = result.obj.get("spec", {}).get("nodeName")
-        return (f"revision {result.revision}: deletionTimestamp set; the pod terminates "
-                f"gracefully ({md.get('deletionGracePeriodSeconds')}s) and kubelet-{node} "
-                "removes it (only while a control plane runs: kubesim up / kubesim reconcile)")
+        return (
+            f"revision {result.revision}: deletionTimestamp set; the pod terminates "
+            f"gracefully ({md.get('deletionGracePeriodSeconds')}s) and kubelet-{node} "
+            "removes it (only while a control plane runs: kubesim up / kubesim reconcile)"
+        )
     if result.pending == "finalizers":
-        return (f"revision {result.revision}: deletionTimestamp set; the object stays until its "
-                f"finalizers {md.get('finalizers')} are removed ({policy} deletion: the garbage "
-                "collector's job, while a control plane runs)")
+        return (
+            f"revision {result.revision}: deletionTimestamp set; the object stays until its "
+            f"finalizers {md.get('finalizers')} are removed ({policy} deletion: the garbage "
+            "collector's job, while a control plane runs)"
+        )
     if result.pending == "namespace-content":
-        return (f"revision {result.revision}: the namespace is Terminating; the namespace "
-                "controller deletes what is in it, then the namespace (only while a control "
-                "plane runs: kubesim up / kubesim reconcile)")
+        return (
+            f"revision {result.revision}: the namespace is Terminating; the namespace "
+            "controller deletes what is in it, then the namespace (only while a control "
+            "plane runs: kubesim up / kubesim reconcile)"
+        )
     owner_kind = kind.kind in ("Deployment", "ReplicaSet") or kind.is_custom
     dependents = _dependents(api, md.get("uid"), md.get("namespace")) if owner_kind else ""
     text = f"revision {result.revision}: DELETED event in the write model"
     if dependents and policy == "Background":
-        text += (f"; {dependents} left for the garbage collector (nothing deletes them until a "
-                 "control plane runs: kubesim up / kubesim reconcile)")
+        text += (
+            f"; {dependents} left for the garbage collector (nothing deletes them until a "
+            "control plane runs: kubesim up / kubesim reconcile)"
+        )
     return text
 
 

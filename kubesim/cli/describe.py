@@ -18,17 +18,26 @@ def describe_object(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> str:
     md = obj["metadata"]
     ns = md.get("namespace")
     events, _ = api.list(builtin("Event"), ns)
-    about = [e for e in events if (e.get("involvedObject") or {}).get("uid") == md.get("uid")
-             or ((e.get("involvedObject") or {}).get("name") == md.get("name")
-                 and (e.get("involvedObject") or {}).get("kind") == kind.kind)]
+    about = [
+        e
+        for e in events
+        if (e.get("involvedObject") or {}).get("uid") == md.get("uid")
+        or (
+            (e.get("involvedObject") or {}).get("name") == md.get("name")
+            and (e.get("involvedObject") or {}).get("kind") == kind.kind
+        )
+    ]
     return describe(kind, obj, api.clock(), about, _related(api, kind, obj))
 
 
 def _related(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
     ns = obj["metadata"].get("namespace")
     if kind.kind == "Deployment":
-        owned = [rs for rs in api.list(builtin("ReplicaSet"), ns)[0]
-                 if (controller_ref(rs) or {}).get("uid") == obj["metadata"].get("uid")]
+        owned = [
+            rs
+            for rs in api.list(builtin("ReplicaSet"), ns)[0]
+            if (controller_ref(rs) or {}).get("uid") == obj["metadata"].get("uid")
+        ]
         template = (obj.get("spec") or {}).get("template")
         new = [rs for rs in owned if _same_template(rs, template)]
         old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas")]

@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
     )(get_command)
     app.command(
         "describe",
-        help="Show details of an object and its events.\n\nExample: kubesim describe deployment web",
+        help="Show details of an object and its events.\n\n"
+        "Example: kubesim describe deployment web",
     )(describe_command)
 
 
@@ -74,17 +75,26 @@ def get_command(
         found_objects += objects
         names_out += [f"{kind.kubectl_name}/{o['metadata']['name']}" for o in objects]
         if objects and output in ("", "wide"):
-            tables.append(format_table(
-                kind, objects, now, wide=output == "wide", show_labels=show_labels,
-                with_namespace=all_namespaces and kind.namespaced, with_kind_prefix=multi,
-                no_headers=no_headers, printer_columns=list(kind.printer_columns) or None,
-            ))
+            tables.append(
+                format_table(
+                    kind,
+                    objects,
+                    now,
+                    wide=output == "wide",
+                    show_labels=show_labels,
+                    with_namespace=all_namespaces and kind.namespaced,
+                    with_kind_prefix=multi,
+                    no_headers=no_headers,
+                    printer_columns=list(kind.printer_columns) or None,
+                )
+            )
     if output in ("", "wide"):
         if tables:
             context.out("\n".join(t.rstrip("\n") + "\n" for t in tables).rstrip("\n"))
         elif not failed:
-            context.err(_no_resources(ns, all(not context.resolve_kind(r).namespaced
-                                             for r, _ in pairs)))
+            context.err(
+                _no_resources(ns, all(not context.resolve_kind(r).namespaced for r, _ in pairs))
+            )
     else:
         print_objects(found_objects, output, force_list=not single, names=names_out)
     if failed:
@@ -117,8 +127,9 @@ def describe_command(
             objects = []
             for name in names:
                 try:
-                    objects.append(api.get(kind, ns if kind.namespaced else None, name,
-                                           at_revision))
+                    objects.append(
+                        api.get(kind, ns if kind.namespaced else None, name, at_revision)
+                    )
                 except ApiError as e:
                     context.err(str(e))
                     failed = True

@@ -37,30 +37,35 @@ def history_rows(since: int = 0) -> list[dict]:
         cmd = by_key_rev.get((ev.revision, ev.key))
         if cmd:
             written.add(cmd.seq)
-        rows.append({
-            "revision": ev.revision,
-            "event": "DELETED" if ev.type == "DELETE" else ("ADDED" if ev.version == 1
-                                                            else "MODIFIED"),
-            "key": ev.key,
-            "actor": cmd.actor if cmd else "",
-            "verb": cmd.verb if cmd else "",
-            "outcome": cmd.outcome if cmd else "",
-            "time": format_timestamp(cmd.time) if cmd else "",
-            "_order": (ev.revision, 0, cmd.seq if cmd else 0),
-        })
+        rows.append(
+            {
+                "revision": ev.revision,
+                "event": "DELETED"
+                if ev.type == "DELETE"
+                else ("ADDED" if ev.version == 1 else "MODIFIED"),
+                "key": ev.key,
+                "actor": cmd.actor if cmd else "",
+                "verb": cmd.verb if cmd else "",
+                "outcome": cmd.outcome if cmd else "",
+                "time": format_timestamp(cmd.time) if cmd else "",
+                "_order": (ev.revision, 0, cmd.seq if cmd else 0),
+            }
+        )
     for cmd in commands:
         if cmd.seq in written:
             continue
-        rows.append({
-            "revision": None,
-            "event": "",
-            "key": cmd.target,
-            "actor": cmd.actor,
-            "verb": cmd.verb,
-            "outcome": cmd.outcome,
-            "time": format_timestamp(cmd.time),
-            "_order": (cmd.revision, 1, cmd.seq),
-        })
+        rows.append(
+            {
+                "revision": None,
+                "event": "",
+                "key": cmd.target,
+                "actor": cmd.actor,
+                "verb": cmd.verb,
+                "outcome": cmd.outcome,
+                "time": format_timestamp(cmd.time),
+                "_order": (cmd.revision, 1, cmd.seq),
+            }
+        )
     rows.sort(key=lambda r: r["_order"])
     for r in rows:
         del r["_order"]
@@ -80,6 +85,15 @@ def history_command(
     from kubesim.view.table_text import align_rows
 
     header = ["REVISION", "EVENT", "KEY", "ACTOR", "VERB", "OUTCOME"]
-    body = [[str(r["revision"]) if r["revision"] is not None else "-", r["event"] or "-",
-             r["key"], r["actor"] or "-", r["verb"] or "-", r["outcome"] or "-"] for r in rows]
+    body = [
+        [
+            str(r["revision"]) if r["revision"] is not None else "-",
+            r["event"] or "-",
+            r["key"],
+            r["actor"] or "-",
+            r["verb"] or "-",
+            r["outcome"] or "-",
+        ]
+        for r in rows
+    ]
     context.out(align_rows([header, *body]).rstrip("\n"))

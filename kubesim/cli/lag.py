@@ -16,19 +16,25 @@ from kubesim.model.objects import loads
 
 
 def register(app: typer.Typer) -> None:
-    app.command("lag", help="Each consumer's projection revision and staleness, from the journal."
-                "\n\nExample: kubesim lag")(lag_command)
+    app.command(
+        "lag",
+        help="Each consumer's projection revision and staleness, from the journal."
+        "\n\nExample: kubesim lag",
+    )(lag_command)
 
 
 def lag_rows(store) -> tuple[list[list[str]], float, int]:
     starts = store.journal(types=["controlplane"])
     start = next((e for e in reversed(starts) if e.verb == "start"), None)
     if start is None:
-        raise KubesimError("no control plane has run against this store yet",
-                           hint="run `kubesim up` or `kubesim reconcile` first")
+        raise KubesimError(
+            "no control plane has run against this store yet",
+            hint="run `kubesim up` or `kubesim reconcile` first",
+        )
     current = store.current_revision()
-    entries = store.journal(types=["delivery", "relist", "controlplane", "command"],
-                            since_seq=start.seq)
+    entries = store.journal(
+        types=["delivery", "relist", "controlplane", "command"], since_seq=start.seq
+    )
     now = max((e.time for e in entries), default=start.time)
     seen: dict[str, int] = {}
     relists: dict[str, int] = {}
@@ -40,8 +46,9 @@ def lag_rows(store) -> tuple[list[list[str]], float, int]:
                 relists[e.actor] = relists.get(e.actor, 0) + 1
         elif e.type == "command" and e.revision not in times:
             times[e.revision] = e.time
-    events = store.events(max(min(seen.values(), default=current) + 1,
-                              store.compact_revision()), "/registry/")
+    events = store.events(
+        max(min(seen.values(), default=current) + 1, store.compact_revision()), "/registry/"
+    )
     rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS"]]
     for name, watch in (start.data or {}).get("consumers", {}).items():
         revision = seen.get(name, 0)

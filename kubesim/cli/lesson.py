@@ -27,20 +27,27 @@ dev_app = typer.Typer(help="Tools for lesson authors.", no_args_is_help=True)
 def register(app: typer.Typer) -> None:
     lesson_app.command("list", help="The lessons, with your progress.")(list_command)
     lesson_app.command("start", help="Start (or resume) a lesson: kubesim lesson start 1")(
-        start_command)
+        start_command
+    )
     lesson_app.command("show", help="Show the current step again.")(show_command)
-    lesson_app.command("answer", help="Answer the current step's prediction: kubesim lesson "
-                       "answer b")(answer_command)
-    lesson_app.command("check", help="Check the current step (from the store and the "
-                       "journal).")(check_command)
+    lesson_app.command(
+        "answer", help="Answer the current step's prediction: kubesim lesson answer b"
+    )(answer_command)
+    lesson_app.command("check", help="Check the current step (from the store and the journal).")(
+        check_command
+    )
     lesson_app.command("hint", help="The next hint for the current step.")(hint_command)
     lesson_app.command("next", help="Go to the next step once this one passes.")(next_command)
-    lesson_app.command("reset", help="Restore a lesson's start state (its own store and "
-                       "files).")(reset_command)
-    lesson_app.command("run", help="Run a lesson; --auto performs every step itself and "
-                       "checks it.")(run_command)
-    lesson_app.command("watch", help="Re-check the current step each time you save a file in "
-                       "the lesson's directory.")(watch_command)
+    lesson_app.command("reset", help="Restore a lesson's start state (its own store and files).")(
+        reset_command
+    )
+    lesson_app.command(
+        "run", help="Run a lesson; --auto performs every step itself and checks it."
+    )(run_command)
+    lesson_app.command(
+        "watch",
+        help="Re-check the current step each time you save a file in the lesson's directory.",
+    )(watch_command)
     dev_app.command("check", help="Lint every lesson and run each in auto mode.")(dev_check)
     lesson_app.add_typer(dev_app, name="dev")
     app.add_typer(lesson_app, name="lesson")
@@ -110,8 +117,9 @@ def _active():
 
     state = progress.load()
     if not state.active:
-        raise KubesimError("no lesson is active", hint="kubesim lesson list; kubesim lesson "
-                           "start 1")
+        raise KubesimError(
+            "no lesson is active", hint="kubesim lesson list; kubesim lesson start 1"
+        )
     return state, find_lesson(state.active)
 
 
@@ -215,8 +223,16 @@ def list_command(output: str = typer.Option("", "--output", "-o", help="json")) 
     if output == "json":
         import json
 
-        rows = [{"id": x.number, "name": x.id, "title": x.title,
-                 "status": state.status(x.id), "steps": len(x.steps)} for x in lessons]
+        rows = [
+            {
+                "id": x.number,
+                "name": x.id,
+                "title": x.title,
+                "status": state.status(x.id),
+                "steps": len(x.steps),
+            }
+            for x in lessons
+        ]
         context.out(json.dumps(rows, indent=2))
         return
     if output:
@@ -235,8 +251,9 @@ def list_command(output: str = typer.Option("", "--output", "-o", help="json")) 
 
 def start_command(
     lesson_id: str = typer.Argument(..., metavar="ID", help="Number or name, e.g. 1"),
-    step: int = typer.Option(None, "--step", help="Start at this step (the lesson performs the "
-                             "steps before it)."),
+    step: int = typer.Option(
+        None, "--step", help="Start at this step (the lesson performs the steps before it)."
+    ),
 ) -> None:
     from kubesim.lessons import progress, runner
     from kubesim.lessons.format import find_lesson
@@ -249,8 +266,10 @@ def start_command(
     state.active = lesson.id
     if step is None and lp.status == "in progress" and progress.store_file(lesson.id).exists():
         progress.save(state)
-        context.note(f"resuming lesson {lesson.number} at step {lp.step} "
-                     "(kubesim lesson reset starts it over)")
+        context.note(
+            f"resuming lesson {lesson.number} at step {lp.step} "
+            "(kubesim lesson reset starts it over)"
+        )
         _show(state, lesson)
         return
     state.lessons[lesson.id] = lp = progress.LessonProgress()
@@ -264,8 +283,10 @@ def start_command(
     else:
         runner.prepare(lesson, ws, run_kubesim)
     lp.lesson_mark = runner.mark_now(ws).to_json()
-    context.note(f"lesson {lesson.number} uses its own store in {progress.work_dir(lesson.id)}; "
-                 "your own store is untouched")
+    context.note(
+        f"lesson {lesson.number} uses its own store in {progress.work_dir(lesson.id)}; "
+        "your own store is untouched"
+    )
     _begin_step(state, lesson, step or 1)
 
 
@@ -331,8 +352,9 @@ def reset_command(
     state = progress.load()
     ident = lesson_id or state.active
     if not ident:
-        raise KubesimError("no lesson is active: name the lesson to reset, e.g. kubesim lesson "
-                           "reset 1")
+        raise KubesimError(
+            "no lesson is active: name the lesson to reset, e.g. kubesim lesson reset 1"
+        )
     lesson = find_lesson(ident)
     ws = runner.Workspace.of(lesson)
     runner.prepare(lesson, ws, run_kubesim)
@@ -340,8 +362,10 @@ def reset_command(
     lp.lesson_mark = runner.mark_now(ws).to_json()
     state.active = lesson.id
     progress.save(state)
-    context.out(f"lesson {lesson.number} is back at its start state (fresh store and files in "
-                f"{progress.work_dir(lesson.id)})")
+    context.out(
+        f"lesson {lesson.number} is back at its start state (fresh store and files in "
+        f"{progress.work_dir(lesson.id)})"
+    )
     _begin_step(state, lesson, 1)
 
 
@@ -354,8 +378,10 @@ def run_command(
     from kubesim.lessons.format import find_lesson
 
     if not auto:
-        raise UsageError("only --auto is supported: kubesim lesson run ID --auto (to do a "
-                         "lesson yourself: kubesim lesson start ID)")
+        raise UsageError(
+            "only --auto is supported: kubesim lesson run ID --auto (to do a "
+            "lesson yourself: kubesim lesson start ID)"
+        )
     lesson = find_lesson(lesson_id)
     context.out(f"Lesson {lesson.number}: {lesson.title} (auto mode)")
 
@@ -370,8 +396,9 @@ def run_command(
 
     with tempfile.TemporaryDirectory(prefix="kubesim-lesson-") as tmp:
         ws = runner.Workspace(Path(tmp) / lesson.id)
-        report = runner.run_auto(lesson, ws, run_kubesim, on_step=on_step,
-                                 echo=echo_output if verbose else echo_command)
+        report = runner.run_auto(
+            lesson, ws, run_kubesim, on_step=on_step, echo=echo_output if verbose else echo_command
+        )
     if not report.passed:
         for p in report.problems:
             context.err(f"error: {p}")

@@ -16,12 +16,21 @@ set_app = typer.Typer(help="Set specific features on objects (kubectl set).", no
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scale", help="Set the replicas of a Deployment or ReplicaSet (scale "
-                "subresource).\n\nExample: kubesim scale deployment/web --replicas=5")(scale_command)
-    app.command("label", help="Add, change (--overwrite) or remove (key-) labels.\n\n"
-                "Example: kubesim label deployment web tier=frontend")(label_command)
-    set_app.command("image", help="Update container images of a Deployment, ReplicaSet or Pod."
-                    "\n\nExample: kubesim set image deployment/web nginx=nginx:1.27")(image_command)
+    app.command(
+        "scale",
+        help="Set the replicas of a Deployment or ReplicaSet (scale "
+        "subresource).\n\nExample: kubesim scale deployment/web --replicas=5",
+    )(scale_command)
+    app.command(
+        "label",
+        help="Add, change (--overwrite) or remove (key-) labels.\n\n"
+        "Example: kubesim label deployment web tier=frontend",
+    )(label_command)
+    set_app.command(
+        "image",
+        help="Update container images of a Deployment, ReplicaSet or Pod."
+        "\n\nExample: kubesim set image deployment/web nginx=nginx:1.27",
+    )(image_command)
     app.add_typer(set_app, name="set")
 
 
@@ -37,19 +46,21 @@ def scale_command(
     args: list[str] = typer.Argument(..., metavar="KIND/NAME | KIND NAME"),
     replicas: int = typer.Option(..., "--replicas", help="The new desired number of replicas."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
-    resource_version: str = typer.Option(None, "--resource-version",
-                                         help="Scale only if the object is at this version."),
+    resource_version: str = typer.Option(
+        None, "--resource-version", help="Scale only if the object is at this version."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     from kubesim.api.subresources import scale
 
     kind, name = _one_target(args)
     if not kind.scale_subresource:
-        raise KubesimError(f'cannot scale {kind.kind}: the scale subresource is served only for '
-                           "Deployments and ReplicaSets")
+        raise KubesimError(
+            f"cannot scale {kind.kind}: the scale subresource is served only for "
+            "Deployments and ReplicaSets"
+        )
     rv = int(resource_version) if resource_version else None
-    result = scale(context.api(), kind, namespace or "default", name, replicas,
-                   resource_version=rv)
+    result = scale(context.api(), kind, namespace or "default", name, replicas, resource_version=rv)
     context.out(f"{kind.kubectl_name}/{name} scaled")
     context.note(_note(result), quiet=quiet)
 
@@ -72,16 +83,23 @@ def label_command(
         labels = live["metadata"].setdefault("labels", {})
         for k, v in add.items():
             if k in labels and labels[k] != v and not overwrite:
-                raise KubesimError(f"'{k}' already has a value ({labels[k]}), and --overwrite "
-                                   "is false")
+                raise KubesimError(
+                    f"'{k}' already has a value ({labels[k]}), and --overwrite is false"
+                )
             labels[k] = v
         for k in remove:
             labels.pop(k, None)
         return live
 
     result = context.api().guaranteed_update(
-        kind, namespace or "default" if kind.namespaced else None, name, relabel,
-        actor="user", verb="label", outcome="labeled")
+        kind,
+        namespace or "default" if kind.namespaced else None,
+        name,
+        relabel,
+        actor="user",
+        verb="label",
+        outcome="labeled",
+    )
     word = "labeled" if add else "unlabeled"
     context.out(f"{kind.kubectl_name}/{name} {word if result.changed else 'not labeled'}")
     context.note(_note(result), quiet=quiet)
@@ -112,15 +130,26 @@ def image_command(
         return live
 
     result = context.api().guaranteed_update(
-        kind, namespace or "default", name, set_images, actor="user", verb="set-image",
-        outcome="configured")
-    context.out(f"{kind.kubectl_name}/{name} image updated" if result.changed else
-                f"{kind.kubectl_name}/{name} image unchanged")
+        kind,
+        namespace or "default",
+        name,
+        set_images,
+        actor="user",
+        verb="set-image",
+        outcome="configured",
+    )
+    context.out(
+        f"{kind.kubectl_name}/{name} image updated"
+        if result.changed
+        else f"{kind.kubectl_name}/{name} image unchanged"
+    )
     context.note(_note(result), quiet=quiet)
 
 
 def _note(result) -> str:
     if not result.changed:
         return "nothing changed: no write, no revision, no event"
-    return (f"command accepted -> revision {result.revision} (write model); "
-            "no controller has seen it yet")
+    return (
+        f"command accepted -> revision {result.revision} (write model); "
+        "no controller has seen it yet"
+    )

@@ -21,12 +21,20 @@ rollout_app = typer.Typer(help="Manage the rollout of a Deployment.", no_args_is
 
 
 def register(app: typer.Typer) -> None:
-    rollout_app.command("status", help="Show the rollout's progress (waits while a control "
-                        "plane runs).\n\nExample: kubesim rollout status deployment/web")(status)
-    rollout_app.command("history", help="List the Deployment's revisions.\n\n"
-                        "Example: kubesim rollout history deployment/web")(history)
-    rollout_app.command("undo", help="Roll back to the previous (or --to-revision) template.\n\n"
-                        "Example: kubesim rollout undo deployment/web")(undo)
+    rollout_app.command(
+        "status",
+        help="Show the rollout's progress (waits while a control "
+        "plane runs).\n\nExample: kubesim rollout status deployment/web",
+    )(status)
+    rollout_app.command(
+        "history",
+        help="List the Deployment's revisions.\n\nExample: kubesim rollout history deployment/web",
+    )(history)
+    rollout_app.command(
+        "undo",
+        help="Roll back to the previous (or --to-revision) template.\n\n"
+        "Example: kubesim rollout undo deployment/web",
+    )(undo)
     app.add_typer(rollout_app, name="rollout")
 
 
@@ -53,15 +61,22 @@ def _deployment(args: list[str], namespace: str | None):
     resource, names = pairs[0]
     kind = context.resolve_kind(resource)
     if kind.kind != "Deployment":
-        raise KubesimError(f'no status viewer has been implemented for {kind.kind}'
-                           if kind.kind != "ReplicaSet" else
-                           "rollout is supported for deployments only in kubesim")
+        raise KubesimError(
+            f"no status viewer has been implemented for {kind.kind}"
+            if kind.kind != "ReplicaSet"
+            else "rollout is supported for deployments only in kubesim"
+        )
     api = context.api()
     ns = namespace or "default"
     dep = api.get(kind, ns, names[0])
-    rss = [rs for rs in api.list(builtin("ReplicaSet"), ns)[0]
-           if any(r.get("uid") == dep["metadata"]["uid"]
-                  for r in rs["metadata"].get("ownerReferences") or [])]
+    rss = [
+        rs
+        for rs in api.list(builtin("ReplicaSet"), ns)[0]
+        if any(
+            r.get("uid") == dep["metadata"]["uid"]
+            for r in rs["metadata"].get("ownerReferences") or []
+        )
+    ]
     return kind, dep, rss
 
 
@@ -86,8 +101,10 @@ def status(
         if done or not watch:
             return
         if not control_plane_running():
-            context.note("no control plane is running, so nothing will progress: start "
-                         "`kubesim up` in another terminal (or run `kubesim reconcile`)")
+            context.note(
+                "no control plane is running, so nothing will progress: start "
+                "`kubesim up` in another terminal (or run `kubesim reconcile`)"
+            )
             raise typer.Exit(1)
         if end is not None and time.monotonic() > end:
             raise KubesimError("timed out waiting for the condition")
@@ -123,6 +140,13 @@ def undo(
             live["metadata"]["annotations"] = plan.annotations
             return live
 
-        context.api().guaranteed_update(kind, dep["metadata"]["namespace"], name, roll_back,
-                                        actor="user", verb="rollback", outcome="rolled back")
+        context.api().guaranteed_update(
+            kind,
+            dep["metadata"]["namespace"],
+            name,
+            roll_back,
+            actor="user",
+            verb="rollback",
+            outcome="rolled back",
+        )
     context.out(f"{kind.kubectl_name}/{name} {plan.message}")

@@ -19,14 +19,18 @@ from kubesim.cli import context
 
 
 def register(app: typer.Typer) -> None:
-    app.command("watch", help="Print the watch stream (the event bus) as events are stored.\n\n"
-                "Examples: kubesim watch; kubesim watch pods --since 0 -o json")(watch_command)
+    app.command(
+        "watch",
+        help="Print the watch stream (the event bus) as events are stored.\n\n"
+        "Examples: kubesim watch; kubesim watch pods --since 0 -o json",
+    )(watch_command)
 
 
 def watch_command(
     kind: str = typer.Argument(None, metavar="[KIND]", help="Only this kind (e.g. pods)."),
-    since: int = typer.Option(None, "--since", help="Start after this revision (0: from the "
-                              "oldest kept)."),
+    since: int = typer.Option(
+        None, "--since", help="Start after this revision (0: from the oldest kept)."
+    ),
     output: str = typer.Option("", "--output", "-o", help="json"),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     for_: str = typer.Option(None, "--for", metavar="DURATION", help="Stop after this long."),
@@ -35,14 +39,25 @@ def watch_command(
 
     api = context.api()
     kinds = [context.resolve_kind(kind)] if kind else api.registry().kinds
-    start = api.store.current_revision() if since is None else max(
-        since, api.store.compact_revision() - 1)
+    start = (
+        api.store.current_revision()
+        if since is None
+        else max(since, api.store.compact_revision() - 1)
+    )
     duration = parse_duration(for_) if for_ else None
     stream(kinds, start, namespace, output, duration, table=bool(kind))
 
 
-def stream(kinds, after: int, namespace: str | None, output: str, duration: float | None,
-           *, table: bool, header: bool = True) -> None:
+def stream(
+    kinds,
+    after: int,
+    namespace: str | None,
+    output: str,
+    duration: float | None,
+    *,
+    table: bool,
+    header: bool = True,
+) -> None:
     """Print events after revision `after` until interrupted (or `duration` seconds)."""
     import threading
 
@@ -67,8 +82,9 @@ def stream(kinds, after: int, namespace: str | None, output: str, duration: floa
                 else:
                     md = ev.obj["metadata"]
                     ns = f" -n {md['namespace']}" if md.get("namespace") else ""
-                    context.out(f"r{ev.revision:<6} {ev.type:<9} "
-                                f"{ev.kind.kubectl_name}/{md['name']}{ns}")
+                    context.out(
+                        f"r{ev.revision:<6} {ev.type:<9} {ev.kind.kubectl_name}/{md['name']}{ns}"
+                    )
             sys.stdout.flush()
             wait = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
             changed.wait(wait)

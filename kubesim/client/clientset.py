@@ -64,22 +64,47 @@ class Client:
         return result.obj
 
     def patch(
-        self, kind: Kind, namespace: str | None, name: str,
-        mutate: Callable[[Object], Object | None], *, verb: str = "patch",
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        mutate: Callable[[Object], Object | None],
+        *,
+        verb: str = "patch",
         subresource: str | None = None,
     ) -> Object:
         """A PATCH without resourceVersion: applied to the latest object (no 409)."""
-        result = self.api.guaranteed_update(kind, namespace, name, mutate, actor=self.actor,
-                                            verb=verb, subresource=subresource, outcome="patched")
+        result = self.api.guaranteed_update(
+            kind,
+            namespace,
+            name,
+            mutate,
+            actor=self.actor,
+            verb=verb,
+            subresource=subresource,
+            outcome="patched",
+        )
         self._record(result, verb, kind.key(namespace, name))
         return result.obj
 
     def delete(
-        self, kind: Kind, namespace: str | None, name: str, *,
-        propagation: str | None = None, grace_period: int | None = None,
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        *,
+        propagation: str | None = None,
+        grace_period: int | None = None,
     ) -> DeleteResult:
-        result = delete(self.api, kind, namespace, name, actor=self.actor,
-                        propagation=propagation, grace_period=grace_period)
+        result = delete(
+            self.api,
+            kind,
+            namespace,
+            name,
+            actor=self.actor,
+            propagation=propagation,
+            grace_period=grace_period,
+        )
         self._record(result, "delete", kind.key(namespace, name))
         return result
 

@@ -14,14 +14,19 @@ from kubesim.model.objects import format_timestamp
 
 
 def new_event(
-    obj: dict[str, Any], event_type: str, reason: str, message: str, component: str,
-    now: float, rng: random.Random,
+    obj: dict[str, Any],
+    event_type: str,
+    reason: str,
+    message: str,
+    component: str,
+    now: float,
+    rng: random.Random,
 ) -> dict[str, Any]:
     md = obj["metadata"]
     stamp = format_timestamp(now)
     source = {"component": component}
     if component.startswith("kubelet-"):
-        source = {"component": "kubelet", "host": component[len("kubelet-"):]}
+        source = {"component": "kubelet", "host": component[len("kubelet-") :]}
     return {
         "apiVersion": "v1",
         "kind": "Event",

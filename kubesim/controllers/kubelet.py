@@ -80,12 +80,12 @@ class Kubelet(Controller):
         self._ips: dict[str, str] = {}  # pod IP -> pod key (what the IPAM plugin has handed out)
         self._next_ip = 1
 
-
     def reset(self) -> None:
         """A restarted kubelet re-learns its pods from the LIST (the IPs it handed out stay
         taken: they are in the pods' status)."""
         self._seen = {}
         self._killing = {}
+
     def informers(self) -> list[InformerSpec]:
         node = self.node
         return [

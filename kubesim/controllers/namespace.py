@@ -31,8 +31,10 @@ class NamespaceController(Controller):
         super().setup(ctx)
         self.namespaces = ctx.lister("Namespace")
         self.ns_kind = ctx.kinds("Namespace")
-        ctx.handle("Namespace", Handler(
-            on_add=self._enqueue, on_update=lambda old, new: self._enqueue(new)))
+        ctx.handle(
+            "Namespace",
+            Handler(on_add=self._enqueue, on_update=lambda old, new: self._enqueue(new)),
+        )
 
     def _enqueue(self, ns: dict[str, Any]) -> None:
         if ns["metadata"].get("deletionTimestamp"):
@@ -63,6 +65,7 @@ class NamespaceController(Controller):
             spec["finalizers"] = [f for f in spec.get("finalizers") or [] if f != FINALIZER]
             return live
 
-        self.ctx.client.patch(self.ns_kind, None, key, finalize, verb="finalize",
-                              subresource="finalize")
+        self.ctx.client.patch(
+            self.ns_kind, None, key, finalize, verb="finalize", subresource="finalize"
+        )
         return None

@@ -64,7 +64,10 @@ def ensure_nodes(api: ApiServer, count: int, allocatable: dict[str, str]) -> lis
     if not nodes:
         for i in range(1, count + 1):
             name = f"node-{i}"
-            api.create(node_manifest(name, allocatable, api.clock()), actor=f"kubelet-{name}",
-                       verb="register")
+            api.create(
+                node_manifest(name, allocatable, api.clock()),
+                actor=f"kubelet-{name}",
+                verb="register",
+            )
         nodes, _ = api.list(NODE)
     return sorted(n["metadata"]["name"] for n in nodes)

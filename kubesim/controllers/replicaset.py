@@ -76,6 +76,7 @@ class ReplicaSetController(Controller):
     def reset(self) -> None:
         """A restarted controller has no expectations: it trusts its fresh LIST."""
         self.expectations = ControllerExpectations(self.ctx.now)
+
     def _enqueue_rs(self, rs: Object) -> None:
         self.ctx.enqueue(cache_key(rs))
 

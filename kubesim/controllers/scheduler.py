@@ -145,6 +145,7 @@ class Scheduler(Controller):
         self._placed = {}
         self.assumed = {}
         self.unschedulable = {}
+
     def _sync_cache(self) -> None:
         """Rebuild the NodeInfos if the informer was reset (a restart relists into a new
         cache and the handlers cannot tell what vanished meanwhile)."""

@@ -77,8 +77,9 @@ class CheckContext:
         try:
             return self.api.registry().for_kind(name)
         except KubesimError:
-            raise KubesimError(f'check names kind "{name}", which the store does not know '
-                               "(is its CRD applied?)") from None
+            raise KubesimError(
+                f'check names kind "{name}", which the store does not know (is its CRD applied?)'
+            ) from None
 
 
 def current_mark(store: Store) -> Mark:
@@ -87,7 +88,7 @@ def current_mark(store: Store) -> Mark:
 
 
 def evaluate(check: dict[str, Any], ctx: CheckContext) -> Result:
-    (name, spec), = check.items()
+    ((name, spec),) = check.items()
     fn = CHECKS.get(name)
     if fn is None:
         raise KubesimError(f'unknown check "{name}"; checks are: ' + ", ".join(sorted(CHECKS)))
@@ -186,13 +187,17 @@ def check_field(spec: dict, ctx: CheckContext) -> Result:
         return Result(not present, f"{_what(spec)}: {path} is {shown}")
     if "equals" in spec:
         ok = present and value == spec["equals"]
-        return Result(ok, f"{_what(spec)}: {path} is {shown}"
-                      + ("" if ok else f", wanted {spec['equals']}"))
+        return Result(
+            ok, f"{_what(spec)}: {path} is {shown}" + ("" if ok else f", wanted {spec['equals']}")
+        )
     if "equals_field" in spec:
         other_present, other = _get_path(found[0], spec["equals_field"])
         ok = present and other_present and value == other
-        return Result(ok, f"{_what(spec)}: {path} is {shown}, "
-                      f"{spec['equals_field']} is {other if other_present else '(not set)'}")
+        return Result(
+            ok,
+            f"{_what(spec)}: {path} is {shown}, "
+            f"{spec['equals_field']} is {other if other_present else '(not set)'}",
+        )
     numeric = value if present and isinstance(value, int | float) else None
     if "at_least" in spec:
         ok = numeric is not None and numeric >= spec["at_least"]
@@ -226,8 +231,9 @@ def check_event(spec: dict, ctx: CheckContext) -> Result:
         n += 1
     ok, wanted = _count_ok(spec, n)
     what = _describe(spec, ("type", "kind", "name"))
-    return Result(ok, f"events {what or 'of any kind'}: {n} since this step began "
-                      f"(wanted {wanted})")
+    return Result(
+        ok, f"events {what or 'of any kind'}: {n} since this step began (wanted {wanted})"
+    )
 
 
 def _entry_kind(e: JournalEntry) -> str:
@@ -237,7 +243,7 @@ def _entry_kind(e: JournalEntry) -> str:
 def check_command(spec: dict, ctx: CheckContext) -> Result:
     n = 0
     for e in ctx.journal(spec, ["command"]):
-        if spec.get("actor") and e.actor != spec["actor"]:
+        if not _name_matches(spec.get("actor"), e.actor):
             continue
         if spec.get("verb") and e.verb != spec["verb"]:
             continue
@@ -257,7 +263,7 @@ def check_command(spec: dict, ctx: CheckContext) -> Result:
 def check_reconciled(spec: dict, ctx: CheckContext) -> Result:
     n = 0
     for e in ctx.journal(spec, ["reconcile"]):
-        if spec.get("consumer") and e.actor != spec["consumer"]:
+        if not _name_matches(spec.get("consumer"), e.actor):
             continue
         if not _name_matches(spec.get("key"), e.target):
             continue
@@ -278,7 +284,7 @@ def check_delivered(spec: dict, ctx: CheckContext) -> Result:
     prefix = ctx.kind(spec["kind"]).prefix() if spec.get("kind") else ""
     n = 0
     for e in ctx.journal(spec, ["delivery"]):
-        if spec.get("consumer") and e.actor != spec["consumer"]:
+        if not _name_matches(spec.get("consumer"), e.actor):
             continue
         if prefix and not e.target.startswith(prefix):
             continue
@@ -296,7 +302,7 @@ def check_delivered(spec: dict, ctx: CheckContext) -> Result:
 def check_relist(spec: dict, ctx: CheckContext) -> Result:
     n = 0
     for e in ctx.journal(spec, ["relist"]):
-        if spec.get("consumer") and e.actor != spec["consumer"]:
+        if not _name_matches(spec.get("consumer"), e.actor):
             continue
         if spec.get("reason") and e.outcome != spec["reason"]:
             continue
@@ -310,8 +316,11 @@ def check_relist(spec: dict, ctx: CheckContext) -> Result:
 
 def check_journal(spec: dict, ctx: CheckContext) -> Result:
     fields = ("actor", "verb", "target", "outcome")
-    n = sum(1 for e in ctx.journal(spec, [spec["type"]])
-            if all(not spec.get(f) or getattr(e, f) == spec[f] for f in fields))
+    n = sum(
+        1
+        for e in ctx.journal(spec, [spec["type"]])
+        if all(not spec.get(f) or getattr(e, f) == spec[f] for f in fields)
+    )
     ok, wanted = _count_ok(spec, n)
     what = _describe(spec, ("type", *fields))
     return Result(ok, f"journal {what}: {n} since this step began (wanted {wanted})")
@@ -368,8 +377,9 @@ def check_projection(spec: dict, ctx: CheckContext) -> Result:
     for kind in spec.get("lacks") or []:
         if ctx.kind(kind).prefix() in prefixes:
             problems.append(f"caches {kind}")
-    wanted = ", ".join([*(f"+{k}" for k in spec.get("has") or []),
-                        *(f"-{k}" for k in spec.get("lacks") or [])])
+    wanted = ", ".join(
+        [*(f"+{k}" for k in spec.get("has") or []), *(f"-{k}" for k in spec.get("lacks") or [])]
+    )
     if problems:
         return Result(False, f"{name}'s read model {', '.join(problems)} (wanted {wanted})")
     return Result(True, f"{name}'s read model: {wanted}")
@@ -385,8 +395,11 @@ def check_reads_per_write(spec: dict, ctx: CheckContext) -> Result:
         return Result(False, "no successful writes since the step began")
     ratio = reads / writes
     want = float(spec.get("at_least", 1))
-    return Result(ratio >= want, f"{reads} reads (deliveries + LIST items) for {writes} writes: "
-                                 f"{ratio:.1f} reads per write (wanted at least {want:g})")
+    return Result(
+        ratio >= want,
+        f"{reads} reads (deliveries + LIST items) for {writes} writes: "
+        f"{ratio:.1f} reads per write (wanted at least {want:g})",
+    )
 
 
 CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {

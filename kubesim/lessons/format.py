@@ -128,8 +128,9 @@ def find_lesson(ident: str, root: Path | None = None) -> Lesson:
     dirs = lesson_dirs(root)
     for p in dirs:
         number, _, slug = p.name.partition("-")
-        if ident in (p.name, slug) or (ident.isdigit() and number.isdigit()
-                                        and int(ident) == int(number)):
+        if ident in (p.name, slug) or (
+            ident.isdigit() and number.isdigit() and int(ident) == int(number)
+        ):
             return load_lesson(p)
     known = ", ".join(p.name for p in dirs) or "none"
     raise KubesimError(f'no lesson "{ident}"', hint=f"lessons: {known} (kubesim lesson list)")
@@ -175,24 +176,36 @@ def load_lesson(path: Path) -> Lesson:
 
 
 def _default_files(path: Path) -> list[str]:
-    return sorted(p.name for p in path.iterdir()
-                  if p.is_file() and p.name != LESSON_FILE and not p.name.startswith("."))
+    return sorted(
+        p.name
+        for p in path.iterdir()
+        if p.is_file() and p.name != LESSON_FILE and not p.name.startswith(".")
+    )
 
 
 def _step(data: Any, number: int, where: str) -> Step:
     where = f"{where}: step {number}"
     if not isinstance(data, dict):
         raise LessonFormatError(f"{where}: expected a mapping")
-    known = {"title", "text", "predict", "run", "lesson_runs", "edit", "watch", "check",
-             "evidence", "hints"}
+    known = {
+        "title",
+        "text",
+        "predict",
+        "run",
+        "lesson_runs",
+        "edit",
+        "watch",
+        "check",
+        "evidence",
+        "hints",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise LessonFormatError(f"{where}: unknown field {unknown[0]!r}")
     check = data.get("check") or []
     if isinstance(check, dict):
         check = [check]
-    if not isinstance(check, list) or not all(isinstance(c, dict) and len(c) == 1
-                                              for c in check):
+    if not isinstance(check, list) or not all(isinstance(c, dict) and len(c) == 1 for c in check):
         raise LessonFormatError(f"{where}: check must be a list of one-key mappings")
     predict = None
     if data.get("predict") is not None:

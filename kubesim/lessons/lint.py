@@ -38,7 +38,7 @@ def lint_static(lesson: Lesson) -> list[str]:
         if not step.check:
             problems.append(f"{at}: no check")
         for c in step.check:
-            (name, _), = c.items()
+            ((name, _),) = c.items()
             if name not in CHECKS:
                 problems.append(f"{at}: unknown check {name!r}")
         if not step.hints:
@@ -85,13 +85,18 @@ def _manifests(lesson: Lesson) -> list[str]:
             if isinstance(doc, InputError):
                 problems.append(f"{lesson.id}: {name}: {doc}")
             elif not doc.obj.get("metadata", {}).get("name") and not doc.obj.get(
-                    "metadata", {}).get("generateName"):
+                "metadata", {}
+            ).get("generateName"):
                 problems.append(f"{lesson.id}: {name} (document {doc.index}): no name")
     return problems
 
 
-def lint_all(run: runner.CommandRunner, out: Callable[[str], None] = lambda _: None,
-             root: Path | None = None, auto: bool = True) -> list[str]:
+def lint_all(
+    run: runner.CommandRunner,
+    out: Callable[[str], None] = lambda _: None,
+    root: Path | None = None,
+    auto: bool = True,
+) -> list[str]:
     problems: list[str] = []
     seen: dict[int, str] = {}
     lessons: list[Lesson] = []
@@ -102,7 +107,9 @@ def lint_all(run: runner.CommandRunner, out: Callable[[str], None] = lambda _: N
             problems.append(str(e))
             continue
         if lesson.number in seen:
-            problems.append(f"{lesson.id}: id {lesson.number} is also used by {seen[lesson.number]}")
+            problems.append(
+                f"{lesson.id}: id {lesson.number} is also used by {seen[lesson.number]}"
+            )
         seen[lesson.number] = lesson.id
         lessons.append(lesson)
     if not lessons and not problems:

@@ -79,16 +79,22 @@ def load() -> Progress:
         return Progress()
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return Progress()
-    lessons = {k: LessonProgress.from_json(v) for k, v in (data.get("lessons") or {}).items()
-               if isinstance(v, dict)}
+    lessons = {
+        k: LessonProgress.from_json(v)
+        for k, v in (data.get("lessons") or {}).items()
+        if isinstance(v, dict)
+    }
     return Progress(active=data.get("active"), lessons=lessons)
 
 
 def save(progress: Progress) -> None:
     target = path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": VERSION, "active": progress.active,
-            "lessons": {k: v.to_json() for k, v in sorted(progress.lessons.items())}}
+    data = {
+        "version": VERSION,
+        "active": progress.active,
+        "lessons": {k: v.to_json() for k, v in sorted(progress.lessons.items())},
+    }
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)

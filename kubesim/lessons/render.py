@@ -20,8 +20,11 @@ def rule(title: str = "") -> str:
 
 
 def step_screen(lesson: Lesson, step: Step, *, workdir: str, answered: int | None) -> list[str]:
-    lines = [rule(f"Lesson {lesson.number}: {lesson.title}"),
-             f"Step {step.number} of {len(lesson.steps)}: {step.title}", ""]
+    lines = [
+        rule(f"Lesson {lesson.number}: {lesson.title}"),
+        f"Step {step.number} of {len(lesson.steps)}: {step.title}",
+        "",
+    ]
     lines += step.text.rstrip().splitlines()
     if step.predict:
         lines += ["", f"Predict: {step.predict.question}"]
@@ -111,7 +114,12 @@ def wrap(lines: list[str], width: int = WIDTH) -> list[str]:
         bullet = "  " if stripped[:2] in ("- ", "* ") else ""
         if stripped[:5] in ("ok   ", "no   "):
             bullet = "     "
-        out += textwrap.wrap(stripped, width, initial_indent=indent,
-                             subsequent_indent=indent + bullet, break_on_hyphens=False,
-                             break_long_words=False)
+        out += textwrap.wrap(
+            stripped,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent + bullet,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     return out

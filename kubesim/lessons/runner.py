@@ -124,8 +124,9 @@ def run_checked(command: str, ws: Workspace, run: CommandRunner) -> CommandOutpu
     result = run(command, ws.dir, ws.store)
     if result.code != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
-        raise CommandFailed(f"`{command}` exited {result.code}"
-                            + (f": {detail[-1]}" if detail else ""))
+        raise CommandFailed(
+            f"`{command}` exited {result.code}" + (f": {detail[-1]}" if detail else "")
+        )
     return result
 
 
@@ -136,8 +137,13 @@ def apply_edit(lesson: Lesson, step: Step, ws: Workspace) -> None:
     shutil.copy2(lesson.path / step.edit.solution, ws.dir / step.edit.file)
 
 
-def perform(lesson: Lesson, step: Step, ws: Workspace, run: CommandRunner,
-            echo: Callable[[str, CommandOutput], None] | None = None) -> None:
+def perform(
+    lesson: Lesson,
+    step: Step,
+    ws: Workspace,
+    run: CommandRunner,
+    echo: Callable[[str, CommandOutput], None] | None = None,
+) -> None:
     """Everything the step asks for, done by the lesson (auto mode)."""
     apply_edit(lesson, step, ws)
     for command in step.auto_commands():
@@ -146,8 +152,12 @@ def perform(lesson: Lesson, step: Step, ws: Workspace, run: CommandRunner,
             echo(command, result)
 
 
-def run_step_commands(commands: list[str], ws: Workspace, run: CommandRunner,
-                      echo: Callable[[str, CommandOutput], None] | None = None) -> None:
+def run_step_commands(
+    commands: list[str],
+    ws: Workspace,
+    run: CommandRunner,
+    echo: Callable[[str, CommandOutput], None] | None = None,
+) -> None:
     """Commands the lesson performs itself (a step's lesson_runs, watch mode's re-run)."""
     for command in commands:
         result = run(command, ws.dir, ws.store)
@@ -164,10 +174,14 @@ def check(ws: Workspace, step: Step, step_mark: Mark, lesson_mark: Mark) -> Step
         store.close()
 
 
-def run_auto(lesson: Lesson, ws: Workspace, run: CommandRunner,
-             on_step: Callable[[StepReport], None] | None = None,
-             echo: Callable[[str, CommandOutput], None] | None = None,
-             until: int | None = None) -> AutoReport:
+def run_auto(
+    lesson: Lesson,
+    ws: Workspace,
+    run: CommandRunner,
+    on_step: Callable[[StepReport], None] | None = None,
+    echo: Callable[[str, CommandOutput], None] | None = None,
+    until: int | None = None,
+) -> AutoReport:
     """Perform every step and require every check to pass (and to fail before its action).
 
     `until`: stop before that step (used to start a lesson at a later step)."""
@@ -185,7 +199,8 @@ def run_auto(lesson: Lesson, ws: Workspace, run: CommandRunner,
         if before.passed:
             report.problems.append(
                 f"{lesson.id}: step {step.number} ({step.title}): its check already passes "
-                "before the step's action")
+                "before the step's action"
+            )
         perform(lesson, step, ws, run, echo)
         after = check(ws, step, step_mark, lesson_mark)
         report.steps.append(after)
@@ -195,6 +210,7 @@ def run_auto(lesson: Lesson, ws: Workspace, run: CommandRunner,
             failed = "; ".join(r.message for r in after.failures())
             report.problems.append(
                 f"{lesson.id}: step {step.number} ({step.title}): the check fails after the "
-                f"step's action: {failed}")
+                f"step's action: {failed}"
+            )
             break
     return report

@@ -34,9 +34,14 @@ def relevant(changes: Iterable[tuple[Any, str]], root: Path) -> list[Path]:
     return sorted(set(out))
 
 
-def on_save(lesson: Lesson, step_number: int, ws: runner.Workspace,
-            run: runner.CommandRunner, out: Callable[[str], None],
-            check: Callable[[], bool]) -> bool:
+def on_save(
+    lesson: Lesson,
+    step_number: int,
+    ws: runner.Workspace,
+    run: runner.CommandRunner,
+    out: Callable[[str], None],
+    check: Callable[[], bool],
+) -> bool:
     """One round: run the step's watch commands, then its check. True when it passes."""
     step = lesson.steps[step_number - 1]
     for command in step.watch:
@@ -47,9 +52,15 @@ def on_save(lesson: Lesson, step_number: int, ws: runner.Workspace,
     return check()
 
 
-def watch(state: Any, lesson: Lesson, *, run: runner.CommandRunner,
-          out: Callable[[str], None], check: Callable[[], bool],
-          stop_event: Any = None) -> bool:
+def watch(
+    state: Any,
+    lesson: Lesson,
+    *,
+    run: runner.CommandRunner,
+    out: Callable[[str], None],
+    check: Callable[[], bool],
+    stop_event: Any = None,
+) -> bool:
     from watchfiles import watch as watch_files
 
     ws = runner.Workspace.of(lesson)

@@ -48,7 +48,7 @@ class Kind:
 
     @property
     def kubectl_name(self) -> str:
-        """`deployment.apps`, `pod`: the prefix of kubectl's name printer (`deployment.apps/web`)."""
+        """`deployment.apps`, `pod`: the prefix of kubectl's name printer."""
         lower = self.kind.lower()
         return f"{lower}.{self.group}" if self.group else lower
 
@@ -68,7 +68,9 @@ class Kind:
         return f"/registry/{self.etcd_resource or self.plural}/{name}"
 
 
-def _k(kind: str, group: str, version: str, plural: str, namespaced: bool, *short: str, **kw) -> Kind:
+def _k(
+    kind: str, group: str, version: str, plural: str, namespaced: bool, *short: str, **kw
+) -> Kind:
     return Kind(kind, group, version, plural, kind.lower(), namespaced, tuple(short), **kw)
 
 
@@ -76,29 +78,86 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("Namespace", "", "v1", "namespaces", False, "ns", status_subresource=True),
     _k("Node", "", "v1", "nodes", False, "no", status_subresource=True, etcd_resource="minions"),
     _k("Pod", "", "v1", "pods", True, "po", status_subresource=True),
-    _k("Service", "", "v1", "services", True, "svc", status_subresource=True,
-       etcd_resource="services/specs"),
+    _k(
+        "Service",
+        "",
+        "v1",
+        "services",
+        True,
+        "svc",
+        status_subresource=True,
+        etcd_resource="services/specs",
+    ),
     _k("ConfigMap", "", "v1", "configmaps", True, "cm"),
     _k("Event", "", "v1", "events", True, "ev"),
     _k("Endpoints", "", "v1", "endpoints", True, "ep", etcd_resource="services/endpoints"),
-    _k("Deployment", "apps", "v1", "deployments", True, "deploy", has_generation=True,
-       status_subresource=True, scale_subresource=True),
-    _k("ReplicaSet", "apps", "v1", "replicasets", True, "rs", has_generation=True,
-       status_subresource=True, scale_subresource=True),
-    _k("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions",
-       False, "crd", "crds", has_generation=True, status_subresource=True,
-       etcd_resource="apiextensions.k8s.io/customresourcedefinitions"),
+    _k(
+        "Deployment",
+        "apps",
+        "v1",
+        "deployments",
+        True,
+        "deploy",
+        has_generation=True,
+        status_subresource=True,
+        scale_subresource=True,
+    ),
+    _k(
+        "ReplicaSet",
+        "apps",
+        "v1",
+        "replicasets",
+        True,
+        "rs",
+        has_generation=True,
+        status_subresource=True,
+        scale_subresource=True,
+    ),
+    _k(
+        "CustomResourceDefinition",
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        False,
+        "crd",
+        "crds",
+        has_generation=True,
+        status_subresource=True,
+        etcd_resource="apiextensions.k8s.io/customresourcedefinitions",
+    ),
 )
 
 #: Kinds a real cluster has that kubesim does not simulate, with their group: a manifest of one of
 #: these gets `kind "X" is not supported by kubesim` rather than "no matches for kind".
 KNOWN_UNSUPPORTED = {
-    "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "Secret",
-    "PersistentVolumeClaim", "PersistentVolume", "Ingress", "IngressClass", "ServiceAccount",
-    "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler",
-    "NetworkPolicy", "PodDisruptionBudget", "StorageClass", "LimitRange", "ResourceQuota",
-    "PriorityClass", "EndpointSlice", "Lease", "CertificateSigningRequest",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "Secret",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "Ingress",
+    "IngressClass",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "HorizontalPodAutoscaler",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "StorageClass",
+    "LimitRange",
+    "ResourceQuota",
+    "PriorityClass",
+    "EndpointSlice",
+    "Lease",
+    "CertificateSigningRequest",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "APIService",
 }
 
 
@@ -137,9 +196,15 @@ class Registry:
             return found
         same_kind = [k for k in self._kinds if k.kind == kind]
         if same_kind:
-            expected = ", ".join(sorted({f"{k.group + '/' if k.group else ''}{v}"
-                                         for k in same_kind
-                                         for v in (k.served_versions or (k.version,))}))
+            expected = ", ".join(
+                sorted(
+                    {
+                        f"{k.group + '/' if k.group else ''}{v}"
+                        for k in same_kind
+                        for v in (k.served_versions or (k.version,))
+                    }
+                )
+            )
             raise UnsupportedKind(
                 f'no matches for kind "{kind}" in version "{api_version}"'
                 f" (kubesim serves {kind} as {expected})"

@@ -84,10 +84,15 @@ def selector_from_spec(spec: Mapping[str, Any] | None) -> Selector:
     """metav1.LabelSelectorAsSelector: nil matches nothing, empty matches everything."""
     if spec is None:
         return NOTHING
-    reqs = [Requirement(k, "In", (str(v),)) for k, v in sorted((spec.get("matchLabels") or {}).items())]
+    reqs = [
+        Requirement(k, "In", (str(v),)) for k, v in sorted((spec.get("matchLabels") or {}).items())
+    ]
     for expr in spec.get("matchExpressions") or []:
-        reqs.append(Requirement(expr.get("key", ""), expr.get("operator", ""),
-                                tuple(expr.get("values") or ())))
+        reqs.append(
+            Requirement(
+                expr.get("key", ""), expr.get("operator", ""), tuple(expr.get("values") or ())
+            )
+        )
     return tuple(reqs)
 
 

@@ -51,7 +51,8 @@ class SimConfig:
     pod_start_delay: float = 1.0
     nodes: int = 3
     node_allocatable: dict[str, str] = field(
-        default_factory=lambda: {"cpu": "8", "memory": "32Gi", "pods": "110"})
+        default_factory=lambda: {"cpu": "8", "memory": "32Gi", "pods": "110"}
+    )
     faults: Faults = field(default_factory=Faults)
     #: enforce "objects from the cache are never mutated" (tests)
     check_mutation: bool = False
@@ -101,30 +102,49 @@ class ControlPlane:
         nodes = ensure_nodes(self.api, self.config.nodes, self.config.node_allocatable)
         for controller in [*default_controllers(nodes, self.config), *self._extra]:
             self.add_consumer(controller)
-        self._append(JournalEntry(
-            "controlplane", "kubesim", "start", outcome="started",
-            revision=self.store.current_revision(), time=self.clock.now(),
-            data={"consumers": {c.name: c.watching() for c in self.consumers},
-                  "seed": self.config.seed}))
+        self._append(
+            JournalEntry(
+                "controlplane",
+                "kubesim",
+                "start",
+                outcome="started",
+                revision=self.store.current_revision(),
+                time=self.clock.now(),
+                data={
+                    "consumers": {c.name: c.watching() for c in self.consumers},
+                    "seed": self.config.seed,
+                },
+            )
+        )
         self.poll()
 
     def add_consumer(self, controller: Controller) -> Consumer:
         informers = {
-            spec.kind: Informer(self.api.registry().for_kind(spec.kind), accept=spec.accept,
-                                indexers=spec.indexers, check_mutation=self.config.check_mutation)
+            spec.kind: Informer(
+                self.api.registry().for_kind(spec.kind),
+                accept=spec.accept,
+                indexers=spec.indexers,
+                check_mutation=self.config.check_mutation,
+            )
             for spec in controller.informers()
         }
         consumer = Consumer(
-            controller, informers,
+            controller,
+            informers,
             RateLimitingQueue(self.clock.now, name=controller.name),
             Client(self.api, controller.name),
             latency=self.config.latency.get(controller.name, self.config.default_latency),
             reconcile_duration=self.config.reconcile_duration.get(
-                controller.name, self.config.default_reconcile_duration),
+                controller.name, self.config.default_reconcile_duration
+            ),
         )
         ctx = ControllerContext(
-            name=controller.name, informers=informers, queue=consumer.queue,
-            client=consumer.client, now=self.clock.now, rng=self.rng,
+            name=controller.name,
+            informers=informers,
+            queue=consumer.queue,
+            client=consumer.client,
+            now=self.clock.now,
+            rng=self.rng,
             kinds=lambda k: self.api.registry().for_kind(k),
             record_event=lambda *a, **kw: self._record_event(consumer, *a, **kw),
             enqueue=consumer.enqueue,
@@ -160,9 +180,18 @@ class ControlPlane:
         consumer.stats.relists += 1
         consumer.stats.relist_objects += objects
         consumer.stats.relist_seconds += seconds
-        self._append(JournalEntry("relist", consumer.name, "list", "", reason, revision,
-                                  self.clock.now(),
-                                  {"objects": objects, "seconds": round(seconds, 6)}))
+        self._append(
+            JournalEntry(
+                "relist",
+                consumer.name,
+                "list",
+                "",
+                reason,
+                revision,
+                self.clock.now(),
+                {"objects": objects, "seconds": round(seconds, 6)},
+            )
+        )
         if not consumer.started:
             consumer.started = True
             consumer.controller.start()
@@ -176,8 +205,9 @@ class ControlPlane:
         consumer.controller.reset()
         consumer.channel.clear()
         consumer.triggers.clear()
-        self._append(JournalEntry("restart", name, time=self.clock.now(),
-                                  revision=consumer.revision))
+        self._append(
+            JournalEntry("restart", name, time=self.clock.now(), revision=consumer.revision)
+        )
         self.loop.call_later(0, lambda: self.relist(consumer, "restart"), f"restart {name}")
 
     def poll(self) -> int:
@@ -210,8 +240,9 @@ class ControlPlane:
     def _schedule_pump(self, consumer: Consumer) -> None:
         if consumer.channel and not consumer.pump_scheduled:
             consumer.pump_scheduled = True
-            self.loop.call_at(consumer.channel[0][0], lambda: self._pump(consumer),
-                              f"deliver to {consumer.name}")
+            self.loop.call_at(
+                consumer.channel[0][0], lambda: self._pump(consumer), f"deliver to {consumer.name}"
+            )
 
     def _pump(self, consumer: Consumer) -> None:
         """Deliver every event that is due on the channel, in order (one watch response: the
@@ -229,8 +260,11 @@ class ControlPlane:
     def resume_watch(self, consumer: Consumer) -> None:
         """The reflector re-watches from its last revision (relists if that was compacted)."""
         consumer.stats.watch_resumes += 1
-        self._append(JournalEntry("watch-resume", consumer.name, revision=consumer.revision,
-                                  time=self.clock.now()))
+        self._append(
+            JournalEntry(
+                "watch-resume", consumer.name, revision=consumer.revision, time=self.clock.now()
+            )
+        )
         try:
             events = self.api.watch(self.api.registry().kinds, consumer.revision)
         except Compacted:
@@ -245,8 +279,7 @@ class ControlPlane:
     def expire_watch(self, consumer: Consumer) -> None:
         """410 Expired: the events the watch still owed are gone; relist."""
         consumer.channel.clear()
-        self.loop.call_later(0, lambda: self.relist(consumer, "expired"),
-                             f"relist {consumer.name}")
+        self.loop.call_later(0, lambda: self.relist(consumer, "expired"), f"relist {consumer.name}")
 
     def deliver(self, consumer: Consumer, ev: WatchEvent, duplicate: bool = False) -> None:
         if ev.revision <= consumer.revision and not duplicate:
@@ -262,9 +295,17 @@ class ControlPlane:
         if duplicate:
             consumer.stats.duplicates += 1
         if self.config.journal_deliveries:
-            self._append(JournalEntry(
-                "delivery", consumer.name, ev.type, ev.key, "duplicate" if duplicate else "",
-                ev.revision, self.clock.now()))
+            self._append(
+                JournalEntry(
+                    "delivery",
+                    consumer.name,
+                    ev.type,
+                    ev.key,
+                    "duplicate" if duplicate else "",
+                    ev.revision,
+                    self.clock.now(),
+                )
+            )
         self.schedule_work(consumer)
 
     # ----------------------------------------------------------------------------- workers
@@ -278,8 +319,9 @@ class ControlPlane:
             self.loop.call_later(0, lambda: self.work(consumer), f"reconcile {consumer.name}")
         wake = consumer.queue.next_ready_time()
         if wake is not None:
-            self.loop.call_at(wake, lambda: self.schedule_work(consumer),
-                              f"requeue {consumer.name}")
+            self.loop.call_at(
+                wake, lambda: self.schedule_work(consumer), f"requeue {consumer.name}"
+            )
 
     def work(self, consumer: Consumer) -> None:
         key = consumer.queue.get()
@@ -308,11 +350,22 @@ class ControlPlane:
         elif outcome == "ok":
             outcome = "wrote"
         consumer.stats.last_reconcile, consumer.stats.last_outcome = key, outcome
-        self._append(JournalEntry(
-            "reconcile", consumer.name, "reconcile", key, outcome,
-            writes[-1][0] if writes else consumer.revision, self.clock.now(),
-            {"triggers": triggers, "writes": [list(w) for w in writes],
-             "duration": consumer.reconcile_duration}))
+        self._append(
+            JournalEntry(
+                "reconcile",
+                consumer.name,
+                "reconcile",
+                key,
+                outcome,
+                writes[-1][0] if writes else consumer.revision,
+                self.clock.now(),
+                {
+                    "triggers": triggers,
+                    "writes": [list(w) for w in writes],
+                    "duration": consumer.reconcile_duration,
+                },
+            )
+        )
 
         def finish() -> None:
             consumer.queue.done(key)
@@ -331,16 +384,21 @@ class ControlPlane:
         if "requeue-after" not in consumer.triggers[key]:
             consumer.triggers[key].append("requeue-after")
         consumer.queue.add_after(key, delay)
-        self.loop.call_later(delay, lambda: self.schedule_work(consumer),
-                             f"requeue {consumer.name}")
+        self.loop.call_later(
+            delay, lambda: self.schedule_work(consumer), f"requeue {consumer.name}"
+        )
 
-    def _record_event(self, consumer: Consumer, obj: dict, event_type: str, reason: str,
-                      message: str) -> None:
+    def _record_event(
+        self, consumer: Consumer, obj: dict, event_type: str, reason: str, message: str
+    ) -> None:
         from kubesim.controllers.events import new_event
 
         try:
-            consumer.client.create(new_event(obj, event_type, reason, message, consumer.name,
-                                             self.clock.now(), self.rng))
+            consumer.client.create(
+                new_event(
+                    obj, event_type, reason, message, consumer.name, self.clock.now(), self.rng
+                )
+            )
         except ApiError:
             pass  # an EventRecorder drops events it cannot write; they are best effort
 
@@ -353,8 +411,7 @@ class ControlPlane:
         self._maybe_flush()
         return True
 
-    def run_until_settled(self, max_steps: int | None = None,
-                          until: float | None = None) -> bool:
+    def run_until_settled(self, max_steps: int | None = None, until: float | None = None) -> bool:
         """Virtual time: run until nothing is left to do (True), or a limit is reached."""
         steps = 0
         while True:
@@ -391,10 +448,17 @@ class ControlPlane:
 
     def record_stop(self) -> None:
         """Journal that the control plane stopped, with each consumer's projection revision."""
-        self._append(JournalEntry(
-            "controlplane", "kubesim", "stop", outcome="stopped",
-            revision=self.store.current_revision(), time=self.clock.now(),
-            data={"consumers": {c.name: c.revision for c in self.consumers}}))
+        self._append(
+            JournalEntry(
+                "controlplane",
+                "kubesim",
+                "stop",
+                outcome="stopped",
+                revision=self.store.current_revision(),
+                time=self.clock.now(),
+                data={"consumers": {c.name: c.revision for c in self.consumers}},
+            )
+        )
         self.flush()
 
     def cache_reads(self) -> int:

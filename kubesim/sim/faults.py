@@ -54,8 +54,11 @@ class Faults:
             plane.store.compact(ev.revision)
         except Compacted:
             return
-        plane._append(JournalEntry("compaction", "kube-apiserver", revision=ev.revision,
-                                   time=plane.clock.now()))
+        plane._append(
+            JournalEntry(
+                "compaction", "kube-apiserver", revision=ev.revision, time=plane.clock.now()
+            )
+        )
         for consumer in plane.consumers:
             if consumer.channel and consumer.channel[0][1].revision < ev.revision:
                 plane.expire_watch(consumer)

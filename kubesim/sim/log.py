@@ -43,43 +43,70 @@ class StageLog:
             if data.get("kind") == "Event" and not self.verbose:
                 continue
             what = f"{data.get('kind', '')} {_ns_name(data)}".strip() or c.target
-            self._line(self.plane.clock.now(), c.revision, indent + "command",
-                       f"{c.actor} {c.verb} {what} -> {c.outcome}")
+            self._line(
+                self.plane.clock.now(),
+                c.revision,
+                indent + "command",
+                f"{c.actor} {c.verb} {what} -> {c.outcome}",
+            )
 
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
             self.commands()
             md = item.obj["metadata"]
-            wanted = [c.name for c in self.plane.consumers
-                      if any(i.wants(item) for i in c.informers.values())]
+            wanted = [
+                c.name
+                for c in self.plane.consumers
+                if any(i.wants(item) for i in c.informers.values())
+            ]
             if not wanted and not self.verbose:
                 return  # nobody watches it (Events): not a stage of the flow
             who = f"{len(wanted)} consumers" if len(wanted) > 3 else ", ".join(wanted) or "nobody"
             name = f"{md.get('namespace')}/{md['name']}" if md.get("namespace") else md["name"]
-            self._line(self.plane.clock.now(), item.revision, "event",
-                       f"{item.type} {item.kind.plural} {name} -> {who}")
+            self._line(
+                self.plane.clock.now(),
+                item.revision,
+                "event",
+                f"{item.type} {item.kind.plural} {name} -> {who}",
+            )
             return
         entry = item
         if entry.type == "reconcile":
             data = entry.data or {}
-            triggers = ", ".join(f"r{t}" if isinstance(t, int) else str(t)
-                                 for t in data.get("triggers") or []) or "requeue"
+            triggers = (
+                ", ".join(
+                    f"r{t}" if isinstance(t, int) else str(t) for t in data.get("triggers") or []
+                )
+                or "requeue"
+            )
             writes = data.get("writes") or []
             result = entry.outcome
             if writes:
                 result = "wrote " + ", ".join(f"r{w[0]}" for w in writes)
-            self._line(entry.time, entry.revision, "reconcile",
-                       f"{entry.actor} {entry.target} (triggered by {triggers}) -> {result}")
+            self._line(
+                entry.time,
+                entry.revision,
+                "reconcile",
+                f"{entry.actor} {entry.target} (triggered by {triggers}) -> {result}",
+            )
             self.commands(indent="  ")
         elif entry.type == "relist":
             data = entry.data or {}
-            self._line(entry.time, entry.revision, "relist",
-                       f"{entry.actor}: LIST {data.get('objects', 0)} objects "
-                       f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms")
+            self._line(
+                entry.time,
+                entry.revision,
+                "relist",
+                f"{entry.actor}: LIST {data.get('objects', 0)} objects "
+                f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms",
+            )
         elif entry.type == "delivery" and self.verbose:
-            self._line(entry.time, entry.revision, "deliver",
-                       f"{entry.actor} {entry.verb} {entry.target}"
-                       + (" (duplicate)" if entry.outcome == "duplicate" else ""))
+            self._line(
+                entry.time,
+                entry.revision,
+                "deliver",
+                f"{entry.actor} {entry.verb} {entry.target}"
+                + (" (duplicate)" if entry.outcome == "duplicate" else ""),
+            )
         elif entry.type in ("watch-resume", "compaction", "restart"):
             self._line(entry.time, entry.revision, entry.type, entry.actor)
 

@@ -70,8 +70,14 @@ class StoreWatcher:
         except ImportError:  # pragma: no cover - watchfiles is a dependency
             return
         names = {self.path.name, self.path.name + "-wal"}
-        for changes in watch(self.path.parent, debounce=5, step=5, stop_event=self._stop,
-                             rust_timeout=500, yield_on_timeout=True):
+        for changes in watch(
+            self.path.parent,
+            debounce=5,
+            step=5,
+            stop_event=self._stop,
+            rust_timeout=500,
+            yield_on_timeout=True,
+        ):
             if any(Path(p).name in names for _, p in changes):
                 self.changed.set()
                 self.wake()
@@ -122,8 +128,9 @@ class RealTimeRunner:
                             clock.advance_to(action.time)
                             plane.step()
                 else:
-                    while plane.loop.next_time() is not None and \
-                            plane.loop.next_time() <= clock.now():
+                    while (
+                        plane.loop.next_time() is not None and plane.loop.next_time() <= clock.now()
+                    ):
                         plane.step()
                 plane.flush()
                 if tick is not None:

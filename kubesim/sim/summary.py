@@ -17,8 +17,11 @@ def summary_lines(plane: Any, virtual: float, wall: float, settled: bool | None)
     reads = t.list_items + t.deliveries + plane.cache_reads()
     writes = t.writes
     ratio = f"{reads / writes:.1f}:1" if writes else "no writes"
-    state = {True: "settled: nothing left to do", False: "stopped before settling",
-             None: "stopped"}[settled]
+    state = {
+        True: "settled: nothing left to do",
+        False: "stopped before settling",
+        None: "stopped",
+    }[settled]
     lines = [
         "",
         f"{state} after {virtual:.3f}s of virtual time ({wall:.3f}s wall); "
@@ -29,12 +32,32 @@ def summary_lines(plane: Any, virtual: float, wall: float, settled: bool | None)
         f"{plane.cache_reads()}   reads:writes {ratio}",
         "",
     ]
-    rows = [["CONSUMER", "PROJECTION", "BEHIND", "CACHED", "DELIVERIES", "RECONCILES", "NO-OP",
-             "WRITES", "RELISTS"]]
+    rows = [
+        [
+            "CONSUMER",
+            "PROJECTION",
+            "BEHIND",
+            "CACHED",
+            "DELIVERIES",
+            "RECONCILES",
+            "NO-OP",
+            "WRITES",
+            "RELISTS",
+        ]
+    ]
     for c in plane.consumers:
-        rows.append([c.name, f"r{c.revision}", str(len(c.channel)), str(c.cached_objects()),
-                     str(c.stats.deliveries), str(c.stats.reconciles),
-                     str(c.stats.noop_reconciles), str(c.client.stats.writes),
-                     str(c.stats.relists)])
+        rows.append(
+            [
+                c.name,
+                f"r{c.revision}",
+                str(len(c.channel)),
+                str(c.cached_objects()),
+                str(c.stats.deliveries),
+                str(c.stats.reconciles),
+                str(c.stats.noop_reconciles),
+                str(c.client.stats.writes),
+                str(c.stats.relists),
+            ]
+        )
     lines += align_rows(rows).rstrip("\n").split("\n")
     return lines

@@ -194,8 +194,15 @@ def test_namespace_is_removed_when_its_finalizer_is(api):
         ns["spec"]["finalizers"] = []
         return ns
 
-    api.guaranteed_update(NS, None, "shop", finalize, actor="namespace-controller",
-                          verb="finalize", subresource="finalize")
+    api.guaranteed_update(
+        NS,
+        None,
+        "shop",
+        finalize,
+        actor="namespace-controller",
+        verb="finalize",
+        subresource="finalize",
+    )
     assert api.try_get(NS, None, "shop") is None
 
 

@@ -18,11 +18,13 @@ T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 def make_plane(tmp_path):
     planes = []
 
-    def make(config: SimConfig | None = None, controllers=None, start: bool = True,
-             path=None) -> ControlPlane:
+    def make(
+        config: SimConfig | None = None, controllers=None, start: bool = True, path=None
+    ) -> ControlPlane:
         store = SqliteStore(str(path or tmp_path / f"store{len(planes)}.db"))
-        plane = ControlPlane(store, VirtualClock(T0),
-                             config or SimConfig(check_mutation=True), controllers)
+        plane = ControlPlane(
+            store, VirtualClock(T0), config or SimConfig(check_mutation=True), controllers
+        )
         if start:
             plane.start()
         planes.append(plane)
