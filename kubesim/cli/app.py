@@ -62,6 +62,7 @@ def _register() -> None:
         lag,
         lesson,
         mutate,
+        replay,
         rollout,
         watch,
     )
@@ -79,6 +80,7 @@ def _register() -> None:
         admin,
         lesson,
         demo,
+        replay,
     ):
         module.register(app)
 

@@ -162,10 +162,14 @@ def reconcile_command(
     pod_start_delay: float = START_DELAY,
     nodes: int = NODES,
     controller: list[str] = CONTROLLER,
-    restart: list[str] = typer.Option(None, "--restart", metavar="CONSUMER[@DURATION]",
-                                      help="Restart a consumer after DURATION of virtual time "
-                                      "(default 1s): its cache is dropped and rebuilt by a "
-                                      "LIST (repeatable)."),
+    restart: list[str] = typer.Option(
+        None,
+        "--restart",
+        metavar="CONSUMER[@DURATION]",
+        help="Restart a consumer after DURATION of virtual time "
+        "(default 1s): its cache is dropped and rebuilt by a "
+        "LIST (repeatable).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery."),
 ) -> None:
@@ -213,8 +217,9 @@ def _schedule_restarts(plane, values: list[str]) -> None:
     for value in values:
         name, _, at = value.partition("@")
         if name not in names:
-            raise KubesimError(f'--restart: no consumer named "{name}"; consumers are: '
-                               + ", ".join(sorted(names)))
+            raise KubesimError(
+                f'--restart: no consumer named "{name}"; consumers are: ' + ", ".join(sorted(names))
+            )
         delay = parse_duration(at) if at else 1.0
         plane.loop.call_later(delay, lambda n=name: plane.restart(n), f"restart {name}")
 

@@ -26,8 +26,31 @@ Object = dict[str, Any]
 @dataclass(frozen=True)
 class InformerSpec:
     kind: str  # Kind.kind of a built-in kind, or of a custom resource
-    accept: Callable[[Object], bool] | None = None  # a field selector (e.g. spec.nodeName == n)
+    #: a field selector `(path, value)`, e.g. ("spec.nodeName", "node-1") for a kubelet: the
+    #: API server's watch cache routes events to the watch by that field's value
+    field_selector: tuple[str, str] | None = None
+    accept: Callable[[Object], bool] | None = None  # any other filter on objects
     indexers: dict[str, IndexFunc] | None = None
+
+    def filter(self) -> Callable[[Object], bool] | None:
+        """The informer's object filter: the field selector and `accept` together."""
+        if self.field_selector is None:
+            return self.accept
+        path, value = self.field_selector
+        accept = self.accept
+        if accept is None:
+            return lambda obj: field_value(obj, path) == value
+        return lambda obj: field_value(obj, path) == value and accept(obj)
+
+
+def field_value(obj: Object, path: str) -> str:
+    """The value of a dotted field path (`spec.nodeName`), "" when absent."""
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return ""
+    return value if isinstance(value, str) else str(value)
 
 
 class Requeue(Exception):  # noqa: N818 - the word controller-runtime uses

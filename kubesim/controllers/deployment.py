@@ -200,7 +200,13 @@ class DeploymentController(Controller):
         selector = selector_from_spec(d["spec"].get("selector"))
         deleting = bool(d["metadata"].get("deletionTimestamp"))
         claimed = []
-        for rs in sorted(self.replica_sets.list(d["metadata"]["namespace"]), key=du.by_creation):
+        # the namespace's ReplicaSets that matter: those it controls, and matching orphans
+        # (the real controller lists the whole namespace; the indexes give the same set)
+        candidates = {uid_of(rs): rs for rs in self.replica_sets.by_controller(uid_of(d))}
+        for rs in self.replica_sets.by_selector(d["metadata"]["namespace"], selector):
+            if controller_ref(rs) is None:
+                candidates[uid_of(rs)] = rs
+        for rs in sorted(candidates.values(), key=du.by_creation):
             ref = controller_ref(rs)
             matching = matches(selector, labels_of(rs))
             if ref is not None:

@@ -89,8 +89,8 @@ class Kubelet(Controller):
     def informers(self) -> list[InformerSpec]:
         node = self.node
         return [
-            InformerSpec("Pod", accept=lambda p: (p.get("spec") or {}).get("nodeName") == node),
-            InformerSpec("Node", accept=lambda n: n["metadata"].get("name") == node),
+            InformerSpec("Pod", field_selector=("spec.nodeName", node)),
+            InformerSpec("Node", field_selector=("metadata.name", node)),
         ]
 
     def setup(self, ctx: ControllerContext) -> None:

@@ -10,7 +10,7 @@ lastTransitionTime when the status did not change, and resource requests as inte
 from __future__ import annotations
 
 import math
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 from typing import Any
 
 from kubesim.api.validation.quantity import QuantityError, quantity_of
@@ -123,11 +123,13 @@ def max_restarts(pod: Object) -> int:
 # ------------------------------------------------------------------------------- resources
 
 
+@lru_cache(maxsize=1024)
 def milli_cpu(value: Any) -> int:
     """A cpu quantity in millicores, rounded up as Quantity.MilliValue does."""
     return math.ceil(quantity_of(value) * 1000)
 
 
+@lru_cache(maxsize=1024)
 def bytes_of(value: Any) -> int:
     """A memory (or any integer) quantity, rounded up as Quantity.Value does."""
     return math.ceil(quantity_of(value))

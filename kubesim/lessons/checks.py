@@ -38,6 +38,10 @@ from kubesim.model.objects import loads
 from kubesim.store.base import JournalEntry, Store
 
 
+class UnknownKind(KubesimError):
+    """A check names a kind the store does not serve (yet): the check fails, it does not crash."""
+
+
 @dataclass(frozen=True)
 class Mark:
     """Where a step began: the last journal seq and the store revision at that moment."""
@@ -77,8 +81,8 @@ class CheckContext:
         try:
             return self.api.registry().for_kind(name)
         except KubesimError:
-            raise KubesimError(
-                f'check names kind "{name}", which the store does not know (is its CRD applied?)'
+            raise UnknownKind(
+                f"kind {name} is not known to the API server yet (is its CRD applied?)"
             ) from None
 
 
@@ -92,7 +96,10 @@ def evaluate(check: dict[str, Any], ctx: CheckContext) -> Result:
     fn = CHECKS.get(name)
     if fn is None:
         raise KubesimError(f'unknown check "{name}"; checks are: ' + ", ".join(sorted(CHECKS)))
-    return fn(spec or {}, ctx)
+    try:
+        return fn(spec or {}, ctx)
+    except UnknownKind as e:
+        return Result(False, str(e))
 
 
 def evaluate_all(checks: list[dict[str, Any]], ctx: CheckContext) -> list[Result]:
@@ -122,7 +129,7 @@ def _describe(spec: dict, keys: tuple[str, ...]) -> str:
 
 
 def _get_path(obj: Any, path: str) -> tuple[bool, Any]:
-    """`status.observedGeneration`, `spec.template.spec.containers[0].image`, `metadata.labels.app`."""
+    """A dotted path: `status.observedGeneration`, `spec.containers[0].image`."""
     cur = obj
     for part in path.strip(".").replace("]", "").split("."):
         name, _, index = part.partition("[")

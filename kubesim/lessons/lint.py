@@ -53,7 +53,13 @@ def lint_static(lesson: Lesson) -> list[str]:
                 problems.append(f"{at}: evidence must only read, not {verb!r}")
         if step.edit and not (lesson.path / step.edit.solution).is_file():
             problems.append(f"{at}: edit solution {step.edit.solution} does not exist")
-        if step.edit and step.edit.file not in lesson.files:
+        made = any(
+            c.rstrip().endswith(f"> {step.edit.file}")
+            for s in lesson.steps
+            for c in s.run
+            if step.edit and s.number < step.number
+        )
+        if step.edit and step.edit.file not in lesson.files and not made:
             problems.append(f"{at}: edit file {step.edit.file} is not among the lesson's files")
         p = step.predict
         if p and not 2 <= len(p.options) <= 4:

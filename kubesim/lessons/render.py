@@ -19,7 +19,9 @@ def rule(title: str = "") -> str:
     return f"-- {title} " + "-" * max(3, WIDTH - len(title) - 4)
 
 
-def step_screen(lesson: Lesson, step: Step, *, workdir: str, answered: int | None) -> list[str]:
+def step_screen(
+    lesson: Lesson, step: Step, *, workdir: str, answered: int | None, ask: bool = False
+) -> list[str]:
     lines = [
         rule(f"Lesson {lesson.number}: {lesson.title}"),
         f"Step {step.number} of {len(lesson.steps)}: {step.title}",
@@ -32,7 +34,7 @@ def step_screen(lesson: Lesson, step: Step, *, workdir: str, answered: int | Non
             lines.append(f"  {step.predict.letter(i)}) {option}")
         if answered:
             lines.append(f"  (you chose {step.predict.letter(answered)})")
-        else:
+        elif not ask:
             lines.append("  Answer before you act: kubesim lesson answer a|b|...")
     lines.append("")
     if step.lesson_runs:

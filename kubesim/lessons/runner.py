@@ -106,9 +106,12 @@ def mark_now(ws: Workspace) -> Mark:
 def prepare(lesson: Lesson, ws: Workspace, run: CommandRunner) -> Mark:
     """A fresh work dir with the lesson's files and a new store, then its setup commands."""
     work = ws.dir
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
+    for child in work.iterdir():  # empty it, but keep it: the learner's shell may be in it
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
     for name in lesson.files:
         src = lesson.path / name
         if src.is_dir():

@@ -56,6 +56,8 @@ class Consumer:
     #: the watch channel: (due time, event, is a duplicate) in revision order, not yet delivered
     channel: deque[tuple[float, Any, bool]] = field(default_factory=deque)
     pump_scheduled: bool = False
+    #: when the loop will next look at the queue's delayed keys (None: no wake-up scheduled)
+    wake_at: float | None = None
 
     @property
     def name(self) -> str:

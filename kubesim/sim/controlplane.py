@@ -33,6 +33,7 @@ from kubesim.model.errors import ApiError, Compacted
 from kubesim.sim.consumer import Consumer
 from kubesim.sim.faults import Faults
 from kubesim.sim.loop import EventLoop
+from kubesim.sim.router import Router
 from kubesim.store.base import JournalEntry, Store
 
 #: watch delivery latency when none is configured: etcd's ~10 ms in a healthy cluster
@@ -91,6 +92,7 @@ class ControlPlane:
         self.faults = self.config.faults
         self.totals = Totals()
         self._extra = list(controllers or [])
+        self.router = Router()
         #: called with every watch event polled and every journal entry the read side writes
         self.observers: list[Callable[[WatchEvent | JournalEntry], None]] = []
 
@@ -122,7 +124,7 @@ class ControlPlane:
         informers = {
             spec.kind: Informer(
                 self.api.registry().for_kind(spec.kind),
-                accept=spec.accept,
+                accept=spec.filter(),
                 indexers=spec.indexers,
                 check_mutation=self.config.check_mutation,
             )
@@ -153,6 +155,7 @@ class ControlPlane:
         )
         controller.setup(ctx)
         self.consumers.append(consumer)
+        self.router.add(consumer, controller.informers())
         self.loop.call_later(0, lambda: self.relist(consumer, "start"), f"list {controller.name}")
         return consumer
 
@@ -223,9 +226,8 @@ class ControlPlane:
             self.totals.events += 1
             for observe in self.observers:
                 observe(ev)
-            for consumer in self.consumers:
-                if any(i.wants(ev) for i in consumer.informers.values()):
-                    self._schedule_delivery(consumer, ev)
+            for consumer in self.router.targets(ev):
+                self._schedule_delivery(consumer, ev)
             self.faults.after_event(self, ev)
         return len(events)
 
@@ -318,10 +320,15 @@ class ControlPlane:
             ready -= 1
             self.loop.call_later(0, lambda: self.work(consumer), f"reconcile {consumer.name}")
         wake = consumer.queue.next_ready_time()
-        if wake is not None:
-            self.loop.call_at(
-                wake, lambda: self.schedule_work(consumer), f"requeue {consumer.name}"
-            )
+        if wake is not None and (consumer.wake_at is None or wake < consumer.wake_at):
+            consumer.wake_at = wake  # one wake-up per consumer: the earliest delayed key
+            self.loop.call_at(wake, lambda: self._wake(consumer, wake), f"requeue {consumer.name}")
+
+    def _wake(self, consumer: Consumer, at: float) -> None:
+        if consumer.wake_at != at:
+            return  # superseded by an earlier wake-up, which already ran
+        consumer.wake_at = None
+        self.schedule_work(consumer)
 
     def work(self, consumer: Consumer) -> None:
         key = consumer.queue.get()
@@ -384,9 +391,7 @@ class ControlPlane:
         if "requeue-after" not in consumer.triggers[key]:
             consumer.triggers[key].append("requeue-after")
         consumer.queue.add_after(key, delay)
-        self.loop.call_later(
-            delay, lambda: self.schedule_work(consumer), f"requeue {consumer.name}"
-        )
+        self.schedule_work(consumer)
 
     def _record_event(
         self, consumer: Consumer, obj: dict, event_type: str, reason: str, message: str

@@ -11,16 +11,16 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(order=True)
-class Action:
+class Action(NamedTuple):
+    """One scheduled action; ordered by (time, seq), so `fn` is never compared."""
+
     time: float
     seq: int
-    fn: Callable[[], Any] = field(compare=False)
-    label: str = field(default="", compare=False)
+    fn: Callable[[], Any]
+    label: str = ""
 
 
 class EventLoop:

@@ -87,6 +87,10 @@ def decode(data: bytes) -> list[str]:
                 keys.append("right")
                 i += 3
                 continue
+            if seq in ("\x1b[D", "\x1bOD"):
+                keys.append("left")
+                i += 3
+                continue
             if len(seq) == 3 and seq[1] in "[O":
                 keys.append("unknown")
                 i += 3

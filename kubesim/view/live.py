@@ -92,10 +92,12 @@ class LiveView:
         input_fd: int | None,
         fps: float = 10.0,
         svg_path: str | None = None,
+        keys: KeyDispatcher | None = None,
     ) -> None:
         self.console = console
         self.controls = controls
-        self.keys = KeyDispatcher(controls)
+        #: what keys do (`press`, `prompt`, `help`): the live view's, or replay's player's
+        self.keys = keys or KeyDispatcher(controls)
         self.input_fd = input_fd
         self.interval = 1.0 / fps
         self.svg_path = svg_path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 FORMAT_WRONG = (
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
@@ -26,6 +27,7 @@ class QuantityError(ValueError):
     """The quantity does not parse; `str()` is resource.ParseQuantity's message."""
 
 
+@lru_cache(maxsize=1024)
 def parse_quantity(text: str) -> Fraction:
     text = text.strip() if isinstance(text, str) else text
     if not isinstance(text, str) or not text:

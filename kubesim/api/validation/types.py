@@ -434,10 +434,41 @@ def _go_number(v: float | int) -> str:
     return repr(v)
 
 
+def _decodes(t: Any, v: Any) -> bool:
+    """The fast path: does `v` decode into `t` with no unknown field? (No messages: when it
+    does not, the `_Walk` goes over it again to say why.)"""
+    if v is None or t is ANY:
+        return True
+    if isinstance(t, Struct):
+        if not isinstance(v, dict):
+            return False
+        fields = t.fields
+        for k, item in v.items():
+            ft = fields.get(k)
+            if ft is None or not _decodes(ft, item):
+                return False
+        return True
+    if isinstance(t, ListOf):
+        return isinstance(v, list) and all(_decodes(t.item, item) for item in v)
+    if isinstance(t, MapOf):
+        return isinstance(v, dict) and all(_decodes(t.value, item) for item in v.values())
+    go = t.go
+    if go == "string":
+        return isinstance(v, str)
+    if go == "bool":
+        return isinstance(v, bool)
+    if go == "intstr" and isinstance(v, str):
+        return True
+    if go in _INT_RANGE or go == "intstr":
+        lo, hi = _INT_RANGE.get(go, _INT_RANGE["int32"])
+        return type(v) is int and lo <= v <= hi
+    return False  # quantities and the rest: the walk decides
+
+
 def decode_errors(kind_name: str, obj: dict) -> tuple[str | None, list[str]]:
     """(the first type error or None, the unknown field paths) for a built-in kind."""
     top = TOP_LEVEL.get(kind_name)
-    if top is None:
+    if top is None or _decodes(top, obj):
         return None, []
     walk = _Walk([])
     try:

@@ -1,0 +1,348 @@
+"""An index over a store's history and journal, built in one pass, so any moment can be found fast.
+
+`History(store)` reads every event (keys, and a pod's node) and every journal row once and keeps
+only compact arrays: which command produced each revision and when, which reconcile wrote it,
+the user's commands, and each consumer's watch (from the control plane's start entry) with the
+revisions it covers and how many objects it held after each. The read-side entries (deliveries,
+relists, reconciles, ...) are journaled in batches after the writes they follow, so their order
+against revisions is derived, not read: an entry can only have happened once the revision it
+names exists, and `cut(R)` is the number of read-side entries that happened while the store was
+at revision R or before (the prefix maximum of what they need, bisected).
+
+Used by kubesim.replay.seek (checkpoints over the read-side entries), state (a frame at R), why
+(the causal chain), rebuild, fork, export and the player. Imports the store contract only.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubesim.store.base import Event, JournalEntry, Store
+
+#: journal entry types the read side writes (everything but commands)
+READ_SIDE = (
+    "delivery",
+    "relist",
+    "reconcile",
+    "watch-resume",
+    "restart",
+    "controlplane",
+    "compaction",
+)
+PODS = "/registry/pods/"
+_BATCH = 20_000
+_NODE = b'"nodeName":"'
+
+
+@dataclass
+class Watch:
+    """What one consumer's watch covers: key prefixes, and for a kubelet its node's pods only."""
+
+    name: str
+    prefixes: tuple[str, ...]
+    node: str = ""
+    latency: float = 0.0
+
+    def covers(self, key: str, node: str | None) -> bool:
+        if not key.startswith(self.prefixes):
+            return False
+        return not self.node or not key.startswith(PODS) or node == self.node
+
+
+@dataclass
+class Coverage:
+    """The revisions of the events a watch covers, and the objects it held after each."""
+
+    revisions: array = field(default_factory=lambda: array("q"))
+    counts: array = field(default_factory=lambda: array("q"))
+    live: set[str] = field(default_factory=set)
+
+    def between(self, after: int, upto: int) -> int:
+        """Events covered with after < revision <= upto."""
+        return max(0, bisect_right(self.revisions, upto) - bisect_right(self.revisions, after))
+
+    def first_after(self, after: int, upto: int) -> int | None:
+        i = bisect_right(self.revisions, after)
+        if i < len(self.revisions) and self.revisions[i] <= upto:
+            return self.revisions[i]
+        return None
+
+    def objects_at(self, revision: int) -> int:
+        i = bisect_right(self.revisions, revision) - 1
+        return self.counts[i] if i >= 0 else 0
+
+
+class History:
+    """The index (see the module docstring). Rebuild it to see revisions written since."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.floor = store.compact_revision()
+        self.current = store.current_revision()
+        self.first = max(self.floor, 1)
+        n = self.current + 1
+        #: per revision: its (first) key, event type ("P"ut, "D"elete, "A"dded), node of a pod
+        self.keys: list[str | None] = [None] * n
+        self.types = bytearray(n)
+        #: per revision: the seq of the command that produced it (0: none journaled), its time
+        self.producer = array("q", bytes(8 * n))
+        self.times = array("d", bytes(8 * n))
+        #: per revision: the seq of the reconcile entry whose writes include it (0: none)
+        self.writer = array("q", bytes(8 * n))
+        #: revisions produced by the user's commands, in order
+        self.user_revisions: list[int] = []
+        #: per revision: how many revisions up to it a reconcile wrote (the controllers' writes)
+        self.controller_writes = array("q")
+        #: every command: seq and the running maximum of its revision (for windows of commands)
+        self.command_seqs = array("q")
+        self.command_max = array("q")
+        #: read-side entries: seq, the running maximum of the revision each needs, time
+        self.seqs = array("q")
+        self.need = array("q")
+        self.entry_times = array("d")
+        #: per consumer: positions of its reconciles, the latest int trigger of each, the key
+        self.reconciles: dict[str, tuple[array, array, list[str]]] = {}
+        #: control plane starts: (position, watches)
+        self.starts: list[tuple[int, list[Watch]]] = []
+        self.watches: dict[str, Watch] = {}
+        self.coverage: dict[tuple[tuple[str, ...], str], Coverage] = {}
+        self.start_time = 0.0
+        self._commands: list[tuple[int, int, str, str, float]] = []
+        self._read_journal()
+        self._read_events()
+        self._resolve_commands()
+        self._fill_times()
+
+    # ----------------------------------------------------------------------------- building
+    def _read_journal(self) -> None:
+        since = 0
+        need = 0
+        while True:
+            batch = self.store.journal(since_seq=since, limit=_BATCH)
+            if not batch:
+                break
+            since = batch[-1].seq
+            for e in batch:
+                if e.type == "command":
+                    self._command(e)
+                    continue
+                if e.type not in READ_SIDE:
+                    continue
+                need = max(need, e.revision)
+                position = len(self.seqs)
+                self.seqs.append(e.seq)
+                self.need.append(need)
+                self.entry_times.append(e.time)
+                if e.type == "reconcile":
+                    self._reconcile(e, position)
+                elif e.type == "controlplane" and e.verb == "start":
+                    self._start(e, position)
+
+    def _command(self, e: JournalEntry) -> None:
+        self.command_seqs.append(e.seq)
+        last = self.command_max[-1] if self.command_max else 0
+        self.command_max.append(max(last, e.revision))
+        if 0 < e.revision <= self.current:
+            self._commands.append((e.revision, e.seq, sys.intern(e.target), e.actor, e.time))
+        if not self.start_time:
+            self.start_time = e.time
+
+    def _resolve_commands(self) -> None:
+        """The command that produced a revision is the first journaled at it for its key (it is
+        in the write's transaction; commands that wrote nothing record the current revision)."""
+        for r, seq, target, actor, time in self._commands:
+            if not self.producer[r] and self.keys[r] == target:
+                self.producer[r] = seq
+                self.times[r] = time
+                if actor == "user":
+                    self.user_revisions.append(r)
+        self._commands = []
+        self.user_revisions.sort()
+
+    def _reconcile(self, e: JournalEntry, position: int) -> None:
+        data = e.data or {}
+        for write in data.get("writes") or []:
+            r = int(write[0])
+            if 0 < r <= self.current:
+                self.writer[r] = e.seq
+        ints = [t for t in data.get("triggers") or [] if isinstance(t, int)]
+        positions, triggers, keys = self.reconciles.setdefault(
+            e.actor, (array("q"), array("q"), [])
+        )
+        positions.append(position)
+        triggers.append(max(ints, default=0))
+        keys.append(sys.intern(e.target))
+
+    def _start(self, e: JournalEntry, position: int) -> None:
+        watches = []
+        for name, spec in ((e.data or {}).get("consumers") or {}).items():
+            w = Watch(
+                name,
+                tuple(spec.get("prefixes") or ()),
+                spec.get("node") or "",
+                float(spec.get("latency") or 0.0),
+            )
+            watches.append(w)
+            self.watches[name] = w
+            self.coverage.setdefault((w.prefixes, w.node), Coverage())
+        self.starts.append((position, watches))
+        if not self.start_time or e.time < self.start_time:
+            self.start_time = e.time
+
+    def _read_events(self) -> None:
+        start = self.first
+        covers = list(self.coverage.items())
+        by_node = any(node for (_, node) in self.coverage)
+        while start <= self.current:
+            batch = self.store.events(start, limit=_BATCH)
+            if not batch:
+                break
+            for ev in batch:
+                self._event(ev, covers, by_node)
+            start = batch[-1].revision + 1
+
+    def _fill_times(self) -> None:
+        last = self.start_time
+        written = 0
+        cumulative = self.controller_writes
+        cumulative.append(0)
+        for r in range(1, self.current + 1):  # revisions with no command journaled: carry over
+            if self.times[r]:
+                last = self.times[r]
+            else:
+                self.times[r] = last
+            written += self.writer[r] != 0
+            cumulative.append(written)
+
+    def _event(self, ev: Event, covers: list, by_node: bool) -> None:
+        r = ev.revision
+        if self.keys[r] is None:
+            self.keys[r] = sys.intern(ev.key)
+            self.types[r] = ord("D" if ev.type == "DELETE" else "A" if ev.version == 1 else "P")
+        node = prev_node = None
+        if by_node and ev.key.startswith(PODS):
+            node = node_of(ev.value) if ev.type == "PUT" else None
+            prev_node = node_of(ev.prev_value) if ev.prev_value else None
+        for (prefixes, watch_node), cov in covers:
+            if not ev.key.startswith(prefixes):
+                continue
+            if watch_node and ev.key.startswith(PODS):
+                now_in, was_in = node == watch_node, prev_node == watch_node
+                if not (now_in or was_in):
+                    continue
+            else:
+                now_in = ev.type == "PUT"
+            if now_in:
+                cov.live.add(ev.key)
+            else:
+                cov.live.discard(ev.key)
+            cov.revisions.append(r)
+            cov.counts.append(len(cov.live))
+
+    # ----------------------------------------------------------------------------- queries
+    def cut(self, revision: int) -> int:
+        """How many read-side entries happened while the store was at `revision` or before."""
+        return bisect_right(self.need, revision)
+
+    def revisions(self) -> range:
+        """Every revision replay can show (from the oldest kept one)."""
+        return range(max(self.first, 2) if self.current > 1 else 1, self.current + 1)
+
+    def watches_at(self, position: int) -> list[Watch]:
+        """The consumers of the control plane that ran at that point (the first one before)."""
+        if not self.starts:
+            return []
+        i = bisect_right([p for p, _ in self.starts], position) - 1
+        return self.starts[max(i, 0)][1]
+
+    def covered(self, watch: Watch) -> Coverage:
+        return self.coverage[(watch.prefixes, watch.node)]
+
+    def commands_window(self, revision: int, keep: int) -> tuple[int, int]:
+        """(first seq - 1, how many) of the last `keep` commands journaled at <= revision."""
+        j = bisect_right(self.command_max, revision)
+        i = max(0, j - keep)
+        if j == 0:
+            return 0, 0
+        return self.command_seqs[i] - 1, j - i
+
+    def entry(self, seq: int, types: tuple[str, ...] | None = None) -> JournalEntry | None:
+        """One journal entry by its seq."""
+        if seq <= 0:
+            return None
+        found = self.store.journal(types=list(types) if types else None, since_seq=seq - 1, limit=1)
+        return found[0] if found and found[0].seq == seq else None
+
+    def producer_entry(self, revision: int) -> JournalEntry | None:
+        if not 0 < revision <= self.current:
+            return None
+        return self.entry(self.producer[revision], ("command",))
+
+    def writer_entry(self, revision: int) -> JournalEntry | None:
+        if not 0 < revision <= self.current:
+            return None
+        return self.entry(self.writer[revision], ("reconcile",))
+
+    def previous_reconcile(self, actor: str, key: str, position: int) -> int | None:
+        """The position of `actor`'s last reconcile of `key` before `position`."""
+        found = self.reconciles.get(actor)
+        if found is None:
+            return None
+        positions, _, keys = found
+        i = bisect_left(positions, position) - 1
+        while i >= 0:
+            if keys[i] == key:
+                return positions[i]
+            i -= 1
+        return None
+
+    def position_of(self, seq: int) -> int:
+        return bisect_left(self.seqs, seq)
+
+    def next_user(self, revision: int) -> int | None:
+        i = bisect_right(self.user_revisions, revision)
+        return self.user_revisions[i] if i < len(self.user_revisions) else None
+
+    def previous_user(self, revision: int) -> int | None:
+        i = bisect_left(self.user_revisions, revision) - 1
+        return self.user_revisions[i] if i >= 0 else None
+
+    def revision_at_time(self, seconds: float) -> int:
+        """The last revision written at or before `seconds` since the start."""
+        target = self.start_time + seconds
+        lo, hi = self.revisions().start, self.current
+        while lo < hi:  # times are non-decreasing
+            mid = (lo + hi + 1) // 2
+            if self.times[mid] <= target:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+
+def node_of(value: bytes | None) -> str | None:
+    """A pod's spec.nodeName, found in its canonical JSON without decoding it."""
+    if not value:
+        return None
+    i = value.find(_NODE)
+    if i < 0:
+        return None
+    i += len(_NODE)
+    return value[i : value.index(b'"', i)].decode()
+
+
+def event_type(code: int) -> str:
+    return {ord("A"): "ADDED", ord("D"): "DELETED"}.get(code, "MODIFIED")
+
+
+def describe_target(data: dict[str, Any] | None, key: str) -> str:
+    """`deployment/web`-ish name of a command's target (kind lower-case, kubectl style)."""
+    data = data or {}
+    kind, name = data.get("kind"), data.get("name")
+    if kind and name:
+        return f"{kind.lower()}/{name}"
+    return key
