@@ -190,6 +190,7 @@ def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue, actor: s
     ns["metadata"]["deletionTimestamp"] = format_timestamp(api.clock())
     ns["metadata"]["deletionGracePeriodSeconds"] = 0
     ns.setdefault("status", {})["phase"] = "Terminating"
+    api.forget_namespace(ns["metadata"]["name"])
     result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {})
     if result is None:
         raise api.conflict(NAMESPACE, ns["metadata"]["name"])

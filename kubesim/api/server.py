@@ -37,6 +37,9 @@ from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 CRD = builtin("CustomResourceDefinition")
 NAMESPACE = builtin("Namespace")
 
+#: how long an active namespace seen by admission is trusted without a new read
+NAMESPACE_CACHE_SECONDS = 1.0
+
 #: how often a write re-reads and retries after losing a compare-and-swap to another writer
 #: (GuaranteedUpdate retries internally; only a client-pinned resourceVersion yields a 409)
 MAX_CAS_RETRIES = 20
@@ -98,6 +101,7 @@ class ApiServer:
         self.clock = clock
         self.rng = rng or random.Random()
         self._registry: Registry | None = None
+        self._active_namespaces: dict[str, float] = {}
         self._registry_rev = -1
         if store.current_revision() == 1:
             self._bootstrap()
@@ -496,7 +500,17 @@ class ApiServer:
             raise Invalid(kind.kind, name, errors, kind.group)
 
     def _check_namespace(self, namespace: str | None) -> None:
-        kv = self.store.get(NAMESPACE.key(None, namespace or "default"))
+        """NamespaceLifecycle admission: the namespace exists and is not terminating.
+
+        Like the real plugin, which reads a namespace informer, an answer may be reused for
+        NAMESPACE_CACHE_SECONDS of wall time: an active namespace seen that recently is taken
+        as still active (the namespace controller cleans up after that race, as in a cluster).
+        """
+        name = namespace or "default"
+        seen = self._active_namespaces.get(name)
+        if seen is not None and time.monotonic() - seen < NAMESPACE_CACHE_SECONDS:
+            return
+        kv = self.store.get(NAMESPACE.key(None, name))
         if kv is None:
             raise NotFound(
                 f'namespaces "{namespace}" not found',
@@ -508,6 +522,11 @@ class ApiServer:
                 f"unable to create new content in namespace {namespace} because it "
                 "is being terminated"
             )
+        self._active_namespaces[name] = time.monotonic()
+
+    def forget_namespace(self, name: str) -> None:
+        """This server is terminating the namespace: admission must read it again."""
+        self._active_namespaces.pop(name, None)
 
     def _allocate_ip(self, svc: dict[str, Any]) -> None:
         spec = svc.setdefault("spec", {})

@@ -141,8 +141,9 @@ def _begin_step(state, lesson, number: int) -> None:
     lp.marks[str(number)] = runner.mark_now(ws).to_json()
     progress.save(state)
     step = lesson.steps[number - 1]
-    _show(state, lesson)
-    if step.predict and str(number) not in lp.predictions and sys.stdin.isatty():
+    ask = bool(step.predict) and str(number) not in lp.predictions and sys.stdin.isatty()
+    _show(state, lesson, ask=ask)
+    if ask:
         _ask(state, lesson, step)
     if step.lesson_runs:
         context.out("")
@@ -164,14 +165,15 @@ def _ask(state, lesson, step) -> None:
         progress.save(state)
 
 
-def _show(state, lesson) -> None:
+def _show(state, lesson, *, ask: bool = False) -> None:
     from kubesim.lessons import progress
     from kubesim.lessons.render import step_screen
 
     lp = state.of(lesson.id)
     step = lesson.steps[lp.step - 1]
     workdir = str(progress.work_dir(lesson.id))
-    say(step_screen(lesson, step, workdir=workdir, answered=lp.predictions.get(str(step.number))))
+    answered = lp.predictions.get(str(step.number))
+    say(step_screen(lesson, step, workdir=workdir, answered=answered, ask=ask))
     if Path.cwd().resolve() != progress.work_dir(lesson.id).resolve():
         context.note(f"run the commands in the lesson's directory: cd {workdir}")
     if os.environ.get("KUBESIM_STORE"):

@@ -77,8 +77,9 @@ def _check_revision(revision: int | None, name: str) -> None:
     if revision < floor:
         raise Compacted(revision, floor)
     if revision < 1 or revision > store.current_revision():
-        raise UsageError(f"{name} {revision}: the history has revisions 1 to "
-                         f"{store.current_revision()}")
+        raise UsageError(
+            f"{name} {revision}: the history has revisions 1 to {store.current_revision()}"
+        )
 
 
 # ----------------------------------------------------------------------------- replay
@@ -89,10 +90,18 @@ def replay_command(
     namespace: str = typer.Option(None, "--namespace", "-n"),
     auto: bool = typer.Option(False, "--auto", help="Play without input (plain without a TTY)."),
     speed: float = typer.Option(2.0, "--speed", help="Steps per second when playing."),
-    rebuild: str = typer.Option(None, "--rebuild", metavar="CONSUMER",
-                                help="Rebuild a consumer's projection from the event stream."),
-    fork: int = typer.Option(None, "--fork", metavar="REV",
-                             help="Copy the history up to REV into a new store (with --into)."),
+    rebuild: str = typer.Option(
+        None,
+        "--rebuild",
+        metavar="CONSUMER",
+        help="Rebuild a consumer's projection from the event stream.",
+    ),
+    fork: int = typer.Option(
+        None,
+        "--fork",
+        metavar="REV",
+        help="Copy the history up to REV into a new store (with --into).",
+    ),
     into: str = typer.Option(None, "--into", metavar="NEW.db", help="The store --fork writes."),
     svg: str = typer.Option(None, "--svg", metavar="DIR", help="Write an SVG per step."),
     html: str = typer.Option(None, "--html", metavar="FILE", help="Write one HTML timeline."),
@@ -108,8 +117,11 @@ def replay_command(
             raise UsageError("--fork REV and --into NEW.db go together")
         return _fork(fork, into)
     timeline = _timeline()
-    key = _key(follow.split("/", 1) if "/" not in follow else [follow], namespace)[0] if follow \
+    key = (
+        _key(follow.split("/", 1) if "/" not in follow else [follow], namespace)[0]
+        if follow
         else None
+    )
     from kubesim.replay.player import Player
 
     player = Player(timeline, from_rev, to_rev, key, speed)
@@ -163,8 +175,7 @@ def _rebuild(consumer: str) -> None:
     context.out(f"time taken:       {r.seconds * 1000:.1f} ms")
     context.out(f"objects:          rebuilt {r.objects}, live projection {r.live_objects}")
     if r.equal:
-        context.out("result:           equal to the live projection at revision "
-                    f"{r.revision}")
+        context.out(f"result:           equal to the live projection at revision {r.revision}")
         return
     context.out("result:           DIFFERENT from the live projection")
     for label, keys in (("missing", r.missing), ("extra", r.extra), ("different", r.different)):
@@ -207,8 +218,10 @@ def why_command(
         key, shown = _key(args, namespace)
         kv = store.get(key)
         if kv is None:
-            raise KubesimError(f"{shown} does not exist now",
-                               hint="use --revision N for a revision of a deleted object")
+            raise KubesimError(
+                f"{shown} does not exist now",
+                hint="use --revision N for a revision of a deleted object",
+            )
         revision = kv.mod_revision if last else kv.create_revision
     else:
         _check_revision(revision, "--revision")

@@ -88,7 +88,12 @@ def new_controller_ref(owner: Object) -> dict[str, Any]:
 
 def format_timestamp(seconds: float) -> str:
     """RFC 3339 in UTC with whole seconds, as metav1.Time marshals: `2026-11-25T12:24:21Z`."""
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_second(int(seconds))
+
+
+@lru_cache(maxsize=256)
+def _format_second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @lru_cache(maxsize=4096)

@@ -1,11 +1,12 @@
 """One frame of the four-stage view at a past revision, built from the store and the journal.
 
 `Timeline(store)` indexes the history once (history.py, seek.py); `frame(revision)` gives the
-`StageState` the live view would have shown while the store was at that revision: the commands up
-to it (the one that produced it marked, and in the header which reconcile of which controller
-issued it), the events with the consumers each had reached and those it was still on its way to,
-each consumer's projection revision, cached objects, queue and last reconcile, and how far each
-was behind then. It re-runs nothing: every row is read from the journal or the store's history.
+`StageState` the live view would have shown while the store was at that revision: the moment just
+after that revision was written (the last revision: the end of the history). The commands up to
+it (the one that produced it marked, and in the header which reconcile of which controller issued
+it), the events with the consumers each had reached and those it was still on its way to, each
+consumer's projection revision, cached objects, queue and last reconcile, and how far each was
+behind then. It re-runs nothing: every row is read from the journal or the store's history.
 
 Used by the replay player, `--auto`, the exports and lesson checks; rendered by kubesim.view.
 """
@@ -50,7 +51,9 @@ class Timeline:
         """The four stages while the store was at `revision` (`follow`: a store key to mark)."""
         h = self.history
         revision = max(h.revisions().start, min(revision, h.current))
-        position = h.cut(revision)
+        # the moment just after `revision` was written: what the read side could have done
+        # before it (the last revision: everything, the history's end)
+        position = h.cut(revision - 1) if revision < h.current else len(h.seqs)
         side = self.seeker.at(position)
         now = max(h.times[revision], side.time)
         watches = h.watches_at(position)

@@ -63,6 +63,8 @@ class SimConfig:
 
 @dataclass
 class Totals:
+    #: virtual time of the last write a consumer made (when the cluster last changed)
+    last_write_at: float | None = None
     events: int = 0
     deliveries: int = 0
     reconciles: int = 0
@@ -351,6 +353,8 @@ class ControlPlane:
         consumer.stats.reconciles += 1
         self.totals.reconciles += 1
         self.totals.writes += len(writes)
+        if writes:
+            self.totals.last_write_at = self.clock.now()
         if not writes and outcome == "ok":
             outcome = "no-op"
             consumer.stats.noop_reconciles += 1

@@ -22,9 +22,14 @@ def summary_lines(plane: Any, virtual: float, wall: float, settled: bool | None)
         False: "stopped before settling",
         None: "stopped",
     }[settled]
+    start = plane.clock.now() - virtual
+    last = t.last_write_at
+    quiet = ""
+    if settled and last is not None and virtual - (last - start) > 1:
+        quiet = f"; the last write was at {last - start:.3f}s (timers ran on to {virtual:.3f}s)"
     lines = [
         "",
-        f"{state} after {virtual:.3f}s of virtual time ({wall:.3f}s wall); "
+        f"{state} after {virtual:.3f}s of virtual time ({wall:.3f}s wall){quiet}; "
         f"store at revision {plane.store.current_revision()}",
         f"events {t.events}   deliveries {t.deliveries}   reconciles {t.reconciles}   "
         f"writes {writes}",

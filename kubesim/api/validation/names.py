@@ -8,6 +8,8 @@ same input (empty when valid), in the same order and wording. Used by every vali
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
@@ -32,6 +34,18 @@ QUALIFIED_NAME_ERR = (
 )
 
 
+def _memo(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """Remember a pure name check's answer (the same labels and names are checked on every
+    write); callers get their own list."""
+    cached = lru_cache(maxsize=4096)(lambda value: tuple(check(value)))
+
+    @wraps(check)
+    def memo(value: str) -> list[str]:
+        return list(cached(value)) if isinstance(value, str) else check(value)
+
+    return memo
+
+
 def max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
@@ -48,6 +62,7 @@ def inclusive_range_error(lo: int, hi: int) -> str:
     return f"must be between {lo} and {hi}, inclusive"
 
 
+@_memo
 def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -68,6 +83,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_memo
 def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
@@ -84,6 +100,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     return errs
 
 
+@_memo
 def is_dns1035_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -119,6 +136,7 @@ def name_is_dns1035_label(name: str, prefix: bool) -> list[str]:
     return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
 
 
+@_memo
 def is_qualified_name(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
@@ -145,6 +163,7 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_memo
 def is_label_value(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -205,6 +224,7 @@ def _ch_dir_prefix(value: str) -> list[str]:
     return []
 
 
+@_memo
 def is_config_map_key(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
