@@ -20,6 +20,9 @@ import typer
 from kubesim.cli import context
 from kubesim.model.errors import KubesimError, UsageError
 
+#: `reconcile` (until settled) stops once only timers this far past the last write remain
+IDLE_SECONDS = 60.0
+
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 
 
@@ -200,7 +203,11 @@ def reconcile_command(
     _schedule_restarts(plane, restart or [])
     progress = _progress(plane) if quiet and sys.stdout.isatty() else None
     settled = run_virtual(
-        plane, steps=steps, duration=duration, on_step=progress.update if progress else None
+        plane,
+        steps=steps,
+        duration=duration,
+        idle=IDLE_SECONDS if steps is None and duration is None else None,
+        on_step=progress.update if progress else None,
     )
     if progress:
         progress.close()

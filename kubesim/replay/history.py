@@ -197,6 +197,15 @@ class History:
         start = self.first
         covers = list(self.coverage.items())
         by_node = any(node for (_, node) in self.coverage)
+        if self.floor > 1:  # compacted: what each watch held at the floor, then the events
+            for (prefixes, watch_node), cov in covers:
+                for prefix in prefixes:
+                    kvs, _ = self.store.range(prefix, self.floor)
+                    for kv in kvs:
+                        if not watch_node or not kv.key.startswith(PODS):
+                            cov.live.add(kv.key)
+                        elif node_of(kv.value) == watch_node:
+                            cov.live.add(kv.key)
         while start <= self.current:
             batch = self.store.events(start, limit=_BATCH)
             if not batch:
@@ -245,7 +254,9 @@ class History:
 
     # ----------------------------------------------------------------------------- queries
     def cut(self, revision: int) -> int:
-        """How many read-side entries happened while the store was at `revision` or before."""
+        """How many read-side entries could have happened by the time the store was at
+        `revision` (none of them needs a later revision): frames show the moment just after
+        revision R was written as `cut(R - 1)`."""
         return bisect_right(self.need, revision)
 
     def revisions(self) -> range:

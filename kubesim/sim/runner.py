@@ -25,10 +25,17 @@ def run_virtual(
     *,
     steps: int | None = None,
     duration: float | None = None,
+    idle: float | None = None,
     on_step: Callable[[], None] | None = None,
 ) -> bool:
-    """Run on the virtual clock; True if the control plane settled (nothing left to do)."""
-    until = plane.clock.now() + duration if duration is not None else None
+    """Run on the virtual clock; True if the control plane settled.
+
+    Settled means nothing is left to do, or (with `idle`) that the next action is a timer more
+    than `idle` seconds after the last write: the cluster is quiet and only requeue timers (a
+    Deployment's progress deadline, say) are pending. Time is not run forward to them.
+    """
+    start = plane.clock.now()
+    until = start + duration if duration is not None else None
     done = 0
     while True:
         next_time = plane.loop.next_time()
@@ -37,6 +44,11 @@ def run_virtual(
                 plane.clock.advance_to(until)
             plane.flush()
             return True
+        if idle is not None:
+            last = plane.totals.last_write_at
+            if next_time - (start if last is None else max(last, start)) > idle:
+                plane.flush()
+                return True
         if (until is not None and next_time > until) or (steps is not None and done >= steps):
             if until is not None:
                 plane.clock.advance_to(until)

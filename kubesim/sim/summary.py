@@ -22,11 +22,14 @@ def summary_lines(plane: Any, virtual: float, wall: float, settled: bool | None)
         False: "stopped before settling",
         None: "stopped",
     }[settled]
-    start = plane.clock.now() - virtual
-    last = t.last_write_at
     quiet = ""
-    if settled and last is not None and virtual - (last - start) > 1:
-        quiet = f"; the last write was at {last - start:.3f}s (timers ran on to {virtual:.3f}s)"
+    pending = plane.loop.peek()
+    if settled and pending is not None:
+        state = "settled: the cluster is quiet"
+        quiet = (
+            f"; {len(plane.loop)} timers pending, the next in "
+            f"{pending.time - plane.clock.now():.0f}s (`--for` lets that time pass)"
+        )
     lines = [
         "",
         f"{state} after {virtual:.3f}s of virtual time ({wall:.3f}s wall){quiet}; "

@@ -66,3 +66,16 @@ def test_fork_of_a_compacted_history_is_refused(tmp_path):
         store.compact(known["first_apply"])
         with pytest.raises(Compacted, match="oldest revision still kept"):
             fork(store, History(store), known["second_apply"], tmp_path / "f.db")
+
+
+def test_frames_after_compaction(tmp_path):
+    from kubesim.replay.state import Timeline
+
+    known = build(tmp_path / "s.db")
+    with SqliteStore(str(known["path"])) as store:
+        store.compact(known["second_apply"])
+        timeline = Timeline(store)
+        assert timeline.history.revisions().start == known["second_apply"]
+        end = timeline.frame(store.current_revision())
+        projections = {p.consumer: p for p in end.projections}
+        assert projections["replicaset-controller"].cached == 5 + 1
