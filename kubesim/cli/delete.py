@@ -179,5 +179,5 @@ def _dependents(api, uid: str | None, namespace: str | None) -> str:
         objects, _ = api.list(kind, namespace)
         for o in objects:
             if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or []):
-                counts[kind.plural] = counts.get(kind.plural, 0) + 1
-    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+                counts[kind.kind] = counts.get(kind.kind, 0) + 1
+    return ", ".join(f"{n} {k if n == 1 else k + 's'}" for k, n in sorted(counts.items()))

@@ -40,6 +40,8 @@ def get_command(
     show_labels: bool = typer.Option(False, "--show-labels"),
     no_headers: bool = typer.Option(False, "--no-headers"),
     at_revision: int = typer.Option(None, "--at-revision", help="Read the store as of revision N."),
+    watch: bool = typer.Option(False, "--watch", "-w", help="After listing, print each change."),
+    for_: str = typer.Option(None, "--for", metavar="DURATION", help="With -w: stop after this."),
 ) -> None:
     from kubesim.model.labels import parse_selector
     from kubesim.view.tables import format_table
@@ -53,6 +55,11 @@ def get_command(
     if pairs[0][0] == "all" and len(pairs) == 1:
         pairs = [(r, pairs[0][1]) for r in ALL]
     multi = len(pairs) > 1
+    if watch and (multi or at_revision is not None):
+        raise KubesimError(
+            "you may only specify a single resource type (and no --at-revision) with --watch"
+        )
+    list_revision = api.store.current_revision()
     now = api.clock()
     failed = False
     found_objects: list[dict] = []
@@ -97,6 +104,22 @@ def get_command(
             )
     else:
         print_objects(found_objects, output, force_list=not single, names=names_out)
+    if watch:
+        from kubesim.cli.controlplane import parse_duration
+        from kubesim.cli.watch import stream
+
+        kind = context.resolve_kind(pairs[0][0])
+        stream(
+            [kind],
+            list_revision,
+            ns if kind.namespaced else None,
+            output,
+            parse_duration(for_) if for_ else None,
+            table=output in ("", "wide"),
+            header=not tables,
+            names=set(pairs[0][1]) or None,
+            event_column=False,
+        )
     if failed:
         raise typer.Exit(1)
 

@@ -57,8 +57,11 @@ def stream(
     *,
     table: bool,
     header: bool = True,
+    names: set[str] | None = None,
+    event_column: bool = True,
 ) -> None:
-    """Print events after revision `after` until interrupted (or `duration` seconds)."""
+    """Print events after revision `after` until interrupted (or `duration` seconds); `names`
+    keeps only those objects (`get KIND NAME -w`)."""
     import threading
 
     from kubesim.model.objects import dumps
@@ -75,10 +78,12 @@ def stream(
                 after = ev.revision
                 if namespace and ev.obj["metadata"].get("namespace") not in (None, namespace):
                     continue
+                if names and ev.obj["metadata"]["name"] not in names:
+                    continue
                 if output == "json":
                     context.out(dumps({"type": ev.type, "object": ev.obj}).decode())
                 elif table:
-                    printed_header = _table_row(ev, printed_header)
+                    printed_header = _table_row(ev, printed_header, event_column)
                 else:
                     md = ev.obj["metadata"]
                     ns = f" -n {md['namespace']}" if md.get("namespace") else ""
@@ -95,16 +100,16 @@ def stream(
         stop.set()
 
 
-def _table_row(ev, printed_header: bool) -> bool:
+def _table_row(ev, printed_header: bool, event_column: bool = True) -> bool:
     from kubesim.view.tables import format_table
 
     text = format_table(ev.kind, [ev.obj], time.time(), no_headers=printed_header)
     lines = text.rstrip("\n").split("\n")
     if not printed_header:
-        context.out(f"{'EVENT':<11}{lines[0]}")
+        context.out(f"{'EVENT':<11}{lines[0]}" if event_column else lines[0])
         lines = lines[1:]
     for line in lines:
-        context.out(f"{ev.type:<11}{line}")
+        context.out(f"{ev.type:<11}{line}" if event_column else line)
     return True
 
 
