@@ -110,6 +110,11 @@ class History:
         self.starts: list[tuple[int, list[Watch]]] = []
         self.watches: dict[str, Watch] = {}
         self.coverage: dict[tuple[tuple[str, ...], str], Coverage] = {}
+        #: pods' lifetimes: key, revision created, revision deleted (0: not deleted), by creation
+        self.pod_keys: list[str] = []
+        self.pod_created = array("q")
+        self.pod_deleted = array("q")
+        self._open_pods: dict[str, int] = {}
         self.start_time = 0.0
         self._commands: list[tuple[int, int, str, str, float]] = []
         self._read_journal()
@@ -198,6 +203,11 @@ class History:
         covers = list(self.coverage.items())
         by_node = any(node for (_, node) in self.coverage)
         if self.floor > 1:  # compacted: what each watch held at the floor, then the events
+            for kv in self.store.range(PODS, self.floor)[0]:
+                self._open_pods[kv.key] = len(self.pod_keys)
+                self.pod_keys.append(kv.key)
+                self.pod_created.append(self.floor)
+                self.pod_deleted.append(0)
             for (prefixes, watch_node), cov in covers:
                 for prefix in prefixes:
                     kvs, _ = self.store.range(prefix, self.floor)
@@ -232,6 +242,8 @@ class History:
         if self.keys[r] is None:
             self.keys[r] = sys.intern(ev.key)
             self.types[r] = ord("D" if ev.type == "DELETE" else "A" if ev.version == 1 else "P")
+        if ev.key.startswith(PODS):
+            self._pod_lifetime(ev)
         node = prev_node = None
         if by_node and ev.key.startswith(PODS):
             node = node_of(ev.value) if ev.type == "PUT" else None
@@ -252,7 +264,24 @@ class History:
             cov.revisions.append(r)
             cov.counts.append(len(cov.live))
 
+    def _pod_lifetime(self, ev: Event) -> None:
+        if ev.type == "DELETE":
+            i = self._open_pods.pop(ev.key, None)
+            if i is not None:
+                self.pod_deleted[i] = ev.revision
+        elif ev.key not in self._open_pods:
+            self._open_pods[ev.key] = len(self.pod_keys)
+            self.pod_keys.append(sys.intern(ev.key))
+            self.pod_created.append(ev.revision)
+            self.pod_deleted.append(0)
+
     # ----------------------------------------------------------------------------- queries
+    def pods_at(self, revision: int) -> list[str]:
+        """The keys of the pods that existed at `revision`."""
+        end = bisect_right(self.pod_created, revision)
+        deleted = self.pod_deleted
+        return [self.pod_keys[i] for i in range(end) if not deleted[i] or deleted[i] > revision]
+
     def cut(self, revision: int) -> int:
         """How many read-side entries could have happened by the time the store was at
         `revision` (none of them needs a later revision): frames show the moment just after

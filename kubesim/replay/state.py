@@ -36,6 +36,8 @@ from kubesim.view.state import (
 
 #: rows kept per panel (the live view keeps as many)
 KEEP = 60
+#: the Deployments panel reads each live pod at the revision: up to this many
+MAX_PODS = 300
 #: reconciles looked ahead to count a consumer's queued keys
 QUEUE_LOOKAHEAD = 64
 
@@ -210,7 +212,10 @@ class Timeline:
             if not deployments:
                 return
             replicasets, _ = self.store.range("/registry/replicasets/", revision)
-            pods, _ = self.store.range("/registry/pods/", revision)
+            live = self.history.pods_at(revision)
+            if len(live) > MAX_PODS:  # one read per pod: past a few hundred, leave the panel out
+                return
+            pods = [kv for kv in (self.store.get(k, revision) for k in live) if kv is not None]
         except Exception:  # noqa: BLE001 - the panel is optional; a frame never fails for it
             return
         owner_of_rs: dict[tuple[str, str], str] = {}

@@ -1,7 +1,8 @@
 """The four-stage view as a pure function of a `StageState`: `render(state, width, height)`.
 
 Command | Event | Projection | Staleness, with a header (store revision, clock, speed, paused or
-running, reads:writes, faults) and a footer with the keys. Two layouts:
+running, reads:writes, faults), the caption when there is one (the demo's narration) and a
+footer with the keys. Two layouts:
 
 - compact (under 120 columns or 30 lines, down to 80x24): sections with a title rule instead of
   borders, Command above Event, Projection beside Staleness with their rows aligned by consumer;
@@ -28,6 +29,7 @@ from rich.text import Text
 
 from kubesim.view.keys import KEYS, footer_items
 from kubesim.view.stages_panels import (
+    caption_block,
     command_table,
     event_table,
     follow_lines,
@@ -47,7 +49,8 @@ def render(state: StageState, width: int, height: int) -> RenderableType:
     width, height = max(width, 40), max(height, 12)
     compact = width < WIDE_WIDTH or height < WIDE_HEIGHT
     header = header_lines(state, compact)
-    body_h = height - len(header) - 1
+    caption, caption_h = caption_block(state.caption, compact) if state.caption else (None, 0)
+    body_h = height - len(header) - caption_h - 1
     if state.show_help:
         body: RenderableType = help_panel()
     elif compact:
@@ -55,11 +58,11 @@ def render(state: StageState, width: int, height: int) -> RenderableType:
     else:
         body = _wide_body(state, width, body_h)
     layout = Layout()
-    layout.split_column(
-        Layout(Text("\n").join(header), size=len(header)),
-        Layout(body, size=body_h),
-        Layout(footer_line(state), size=1),
-    )
+    parts = [Layout(Text("\n").join(header), size=len(header))]
+    if caption is not None:
+        parts.append(Layout(caption, size=caption_h))
+    parts += [Layout(body, size=body_h), Layout(footer_line(state), size=1)]
+    layout.split_column(*parts)
     return _Sized(layout, width, height)
 
 

@@ -2,12 +2,17 @@
 
 Each function takes rows of a `StageState`, how many rows fit and whether the layout is compact
 (80 columns), and returns a rich Table with no wrapping (cells end in an ellipsis instead), so a
-panel never takes more lines than it was given. Colour is style only: without colour every row
+panel never takes more lines than it was given. `caption_block` is the narration under the header
+(the demo). Colour is style only: without colour every row
 still reads the same. Called by kubesim.view.stages.
 """
 
 from __future__ import annotations
 
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -276,3 +281,35 @@ def _lines(lines: list[Text]) -> Text:
     out = Text("\n").join(lines)
     out.no_wrap, out.overflow = True, "ellipsis"
     return out
+
+
+#: caption lines shown at most (below the title): compact keeps room for the stages
+CAPTION_LINES = {True: 4, False: 6}
+
+
+def caption_block(caption: str, compact: bool) -> tuple[RenderableType, int]:
+    """The narration and the lines it takes: a title rule (compact) or a panel (wide) over the
+    text; lines starting with `$ ` are the commands typed."""
+    title, *lines = caption.split("\n")
+    lines = lines[: CAPTION_LINES[compact]]
+    texts = [
+        Text(
+            line,
+            style="bold" if line.startswith("$ ") else "",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        for line in lines
+    ]
+    heading = Text(title, style="bold cyan")
+    if compact:
+        return Group(Rule(heading, align="left", style="cyan"), *texts), len(texts) + 1
+    panel = Panel(
+        _lines(texts) if texts else Text(),
+        title=heading,
+        title_align="left",
+        box=box.ROUNDED,
+        border_style="cyan",
+        padding=(0, 1),
+    )
+    return panel, len(texts) + 2

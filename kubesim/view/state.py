@@ -152,3 +152,6 @@ class StageState:
     #: a prompt the footer shows instead of the keys ("restart which consumer? 1-8")
     prompt: str = ""
     show_help: bool = False
+    #: narration shown under the header (the demo; replay later): the first line is a title,
+    #: the rest is text, lines starting with "$ " are commands; "" shows nothing
+    caption: str = ""
