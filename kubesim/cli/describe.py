@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesim.api.server import ApiServer
+from kubesim.api.server import ApiServer, decode
 from kubesim.model.kinds import Kind, builtin
 from kubesim.model.objects import controller_ref
 
 
-def describe_object(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> str:
+def describe_object(
+    api: ApiServer, kind: Kind, obj: dict[str, Any], revision: int | None = None
+) -> str:
+    """The describe text of `obj`, with the events and related objects as of `revision`."""
     from kubesim.view.describe import describe
 
     md = obj["metadata"]
     ns = md.get("namespace")
-    events, _ = api.list(builtin("Event"), ns)
+    events, _ = api.list(builtin("Event"), ns, revision=revision)
     about = [
         e
         for e in events
@@ -27,15 +30,17 @@ def describe_object(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> str:
             and (e.get("involvedObject") or {}).get("kind") == kind.kind
         )
     ]
-    return describe(kind, obj, api.clock(), about, _related(api, kind, obj))
+    return describe(kind, obj, api.clock(), about, _related(api, kind, obj, revision))
 
 
-def _related(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+def _related(
+    api: ApiServer, kind: Kind, obj: dict[str, Any], revision: int | None
+) -> dict[str, Any]:
     ns = obj["metadata"].get("namespace")
     if kind.kind == "Deployment":
         owned = [
             rs
-            for rs in api.list(builtin("ReplicaSet"), ns)[0]
+            for rs in api.list(builtin("ReplicaSet"), ns, revision=revision)[0]
             if (controller_ref(rs) or {}).get("uid") == obj["metadata"].get("uid")
         ]
         template = (obj.get("spec") or {}).get("template")
@@ -43,10 +48,11 @@ def _related(api: ApiServer, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
         old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas")]
         return {"new_replica_set": new[0] if new else None, "old_replica_sets": old}
     if kind.kind in ("ReplicaSet", "Node"):
-        pods, _ = api.list(builtin("Pod"), ns)
+        pods, _ = api.list(builtin("Pod"), ns, revision=revision)
         return {"pods": pods}
     if kind.kind == "Service":
-        return {"endpoints": api.try_get(builtin("Endpoints"), ns, obj["metadata"]["name"])}
+        endpoints = api.store.get(builtin("Endpoints").key(ns, obj["metadata"]["name"]), revision)
+        return {"endpoints": decode(endpoints) if endpoints else None}
     return {}
 
 

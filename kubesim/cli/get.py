@@ -156,7 +156,7 @@ def describe_command(
                 except ApiError as e:
                     context.err(str(e))
                     failed = True
-        texts += [describe_object(api, kind, o) for o in objects]
+        texts += [describe_object(api, kind, o, at_revision) for o in objects]
     if texts:
         context.out("\n\n".join(t.rstrip("\n") for t in texts))
     elif not failed:
