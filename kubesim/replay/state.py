@@ -91,20 +91,8 @@ class Timeline:
         since, count = h.commands_window(revision, KEEP)
         producer = h.producer[revision]
         for c in self.store.journal(types=["command"], since_seq=since, limit=count):
-            data = c.data or {}
-            state.commands.append(
-                CommandRow(
-                    c.actor,
-                    c.verb,
-                    data.get("kind", ""),
-                    data.get("namespace") or "",
-                    data.get("name", "") or c.target,
-                    c.outcome,
-                    c.revision,
-                    c.target,
-                    followed=c.seq == producer or (follow is not None and c.target == follow),
-                )
-            )
+            followed = c.seq == producer or (follow is not None and c.target == follow)
+            state.commands.append(CommandRow.of(c, followed))
         return bisect_right(h.command_max, revision)
 
     def _events(

@@ -218,21 +218,8 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
         ),
     )
     for c in tracker.commands:
-        data = c.data or {}
-        state.commands.append(
-            CommandRow(
-                c.actor,
-                c.verb,
-                data.get("kind", ""),
-                data.get("namespace") or "",
-                data.get("name", "") or c.target,
-                c.outcome,
-                c.revision,
-                c.target,
-                followed=follow is not None
-                and (c.target == follow.key or c.revision in chain_revisions),
-            )
-        )
+        followed = follow is not None and (c.target == follow.key or c.revision in chain_revisions)
+        state.commands.append(CommandRow.of(c, followed))
     pending = _pending(plane, tracker.events)
     for ev in tracker.events.values():
         state.events.append(

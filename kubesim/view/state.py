@@ -9,6 +9,7 @@ past revision. `kubesim.view.stages` renders it. Imports nothing of kubesim.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -43,6 +44,22 @@ class CommandRow:
     #: the store key, to match a followed object
     key: str = ""
     followed: bool = False
+
+    @classmethod
+    def of(cls, entry: Any, followed: bool = False) -> CommandRow:
+        """The row of a journal "command" entry (a kubesim.store JournalEntry)."""
+        data = entry.data or {}
+        return cls(
+            entry.actor,
+            entry.verb,
+            data.get("kind", ""),
+            data.get("namespace") or "",
+            data.get("name", "") or entry.target,
+            entry.outcome,
+            entry.revision,
+            entry.target,
+            followed=followed,
+        )
 
 
 @dataclass

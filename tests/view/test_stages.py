@@ -308,3 +308,31 @@ def test_dispatch_keys():
     ]
     keys.press("r")
     assert keys.prompt.startswith("restart which consumer? 1-8")
+
+
+CAPTION = (
+    "3/5  Scale it\n"
+    "A new command: 5 replicas. Only the Deployment changes in the write\n"
+    "model; the controllers project that change down the same chain.\n"
+    "$ kubesim scale deployment/web --replicas=5  → deployment.apps/web scaled (r37)"
+)
+
+
+def test_caption_compact_80x24():
+    s = state()
+    s.caption = CAPTION
+    assert_snapshot("stages_compact_caption.txt", render_text(s, 80, 24))
+
+
+def test_caption_wide_and_sizes():
+    s = state()
+    s.caption = CAPTION
+    text = render_text(s, 150, 40)
+    assert "╭─ 3/5  Scale it" in text and "$ kubesim scale deployment/web" in text
+    for width, height in ((80, 24), (120, 40), (200, 60)):
+        lines = render_text(s, width, height).splitlines()
+        assert len(lines) == height
+        assert max(len(line) for line in lines) <= width
+    s.caption = "\n".join(["title", *[f"line {i}" for i in range(10)]])
+    compact = render_text(s, 80, 24)
+    assert "line 3" in compact and "line 4" not in compact
