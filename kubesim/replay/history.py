@@ -34,6 +34,7 @@ READ_SIDE = (
     "compaction",
 )
 PODS = "/registry/pods/"
+NODES = "/registry/minions/"
 _BATCH = 20_000
 _NODE = b'"nodeName":"'
 
@@ -50,7 +51,26 @@ class Watch:
     def covers(self, key: str, node: str | None) -> bool:
         if not key.startswith(self.prefixes):
             return False
-        return not self.node or not key.startswith(PODS) or node == self.node
+        if not self.node:
+            return True
+        if key.startswith(NODES):  # a kubelet watches its own Node only (metadata.name)
+            return key == NODES + self.node
+        return not key.startswith(PODS) or node == self.node
+
+
+@dataclass
+class Run:
+    """One control plane run: its start entry's position, its stop entry's (-1: none journaled,
+    it ran until the next start or the end), the revision it started at, and its consumers."""
+
+    start: int
+    stop: int
+    revision: int
+    watches: list[Watch]
+
+    def running(self, position: int) -> bool:
+        """Whether it ran after the first `position` read-side entries had happened."""
+        return self.start < position and (self.stop < 0 or position <= self.stop)
 
 
 @dataclass
@@ -106,8 +126,25 @@ class History:
         self.entry_times = array("d")
         #: per consumer: positions of its reconciles, the latest int trigger of each, the key
         self.reconciles: dict[str, tuple[array, array, list[str]]] = {}
-        #: control plane starts: (position, watches)
-        self.starts: list[tuple[int, list[Watch]]] = []
+        #: control plane runs, in order (each start entry begins one; a stop entry ends it)
+        self.runs: list[Run] = []
+        self._run_starts: list[int] = []
+        #: per consumer: where its workqueue depth changed (positions) and the depth from there
+        #: on, for the keys whose queueing the journal shows (see _queue)
+        self.queue_positions: dict[str, array] = {}
+        self.queue_depths: dict[str, array] = {}
+        #: per reconcile position with a known queueing: (consumer, position its key was queued)
+        self.queued_from: dict[int, tuple[str, int]] = {}
+        self._queue_deltas: dict[str, list[tuple[int, int]]] = {}
+        self._delivered_at: dict[tuple[str, int], int] = {}
+        self._listed_at: dict[tuple[str, int], int] = {}
+        self._reconcile_end: dict[tuple[str, str], float] = {}
+        #: journal times are the control plane's clock: virtual in `kubesim reconcile` (it runs
+        #: ahead of the wall clock), the wall clock for commands between runs; `shift` is added so
+        #: that the history's times never go back (see _story_time)
+        self._shift = 0.0
+        self._last_time = 0.0
+        self._running = False
         self.watches: dict[str, Watch] = {}
         self.coverage: dict[tuple[tuple[str, ...], str], Coverage] = {}
         #: pods' lifetimes: key, revision created, revision deleted (0: not deleted), by creation
@@ -118,6 +155,7 @@ class History:
         self.start_time = 0.0
         self._commands: list[tuple[int, int, str, str, float]] = []
         self._read_journal()
+        self._finish_queues()
         self._read_events()
         self._resolve_commands()
         self._fill_times()
@@ -133,28 +171,50 @@ class History:
             since = batch[-1].seq
             for e in batch:
                 if e.type == "command":
-                    self._command(e)
+                    self._command(e, self._story_time(e.time, not self._running))
                     continue
                 if e.type not in READ_SIDE:
                     continue
+                boundary = e.type == "controlplane" and e.verb == "start"
+                time = self._story_time(e.time, boundary)
                 need = max(need, e.revision)
                 position = len(self.seqs)
                 self.seqs.append(e.seq)
                 self.need.append(need)
-                self.entry_times.append(e.time)
-                if e.type == "reconcile":
+                self.entry_times.append(time)
+                if e.type == "delivery":
+                    self._delivered_at[(e.actor, e.revision)] = position
+                elif e.type == "relist":
+                    self._listed_at[(e.actor, e.revision)] = position
+                elif e.type == "reconcile":
                     self._reconcile(e, position)
-                elif e.type == "controlplane" and e.verb == "start":
+                elif boundary:
                     self._start(e, position)
+                elif e.type == "controlplane" and e.verb == "stop":
+                    self._stop(position)
 
-    def _command(self, e: JournalEntry) -> None:
+    def _story_time(self, time: float, boundary: bool) -> float:
+        """`time` on one clock that never goes back. A control plane run keeps its own clock
+        (virtual: `kubesim reconcile` runs ahead of the wall clock); the commands between runs
+        are on the wall clock. Where one begins (a start, a command while none runs) earlier
+        than what came before, it is shifted to follow it: durations within a run and gaps
+        between wall-clock commands are kept, what overlapped is laid end to end."""
+        if not time:
+            return self._last_time
+        if boundary and time + self._shift < self._last_time:
+            self._shift = self._last_time - time
+        story = time + self._shift
+        self._last_time = max(self._last_time, story)
+        return story
+
+    def _command(self, e: JournalEntry, time: float) -> None:
         self.command_seqs.append(e.seq)
         last = self.command_max[-1] if self.command_max else 0
         self.command_max.append(max(last, e.revision))
         if 0 < e.revision <= self.current:
-            self._commands.append((e.revision, e.seq, sys.intern(e.target), e.actor, e.time))
+            self._commands.append((e.revision, e.seq, sys.intern(e.target), e.actor, time))
         if not self.start_time:
-            self.start_time = e.time
+            self.start_time = time
 
     def _resolve_commands(self) -> None:
         """The command that produced a revision is the first journaled at it for its key (it is
@@ -181,6 +241,65 @@ class History:
         positions.append(position)
         triggers.append(max(ints, default=0))
         keys.append(sys.intern(e.target))
+        self._queue(e, position, data)
+
+    def _queue(self, e: JournalEntry, position: int, data: dict[str, Any]) -> None:
+        """The interval this reconcile's key waited in the workqueue (ready, for a worker):
+        from the first of its triggers the journal shows arriving (a delivery of that revision
+        or a relist, in this run) to this reconcile, which took it. Retries and requeue-afters
+        waited on a timer whose end is not journaled: they count only from a later delivery,
+        and a key queued while the previous reconcile of it was still running counts from when
+        that one finished. What cannot be placed is left out: a depth is never more than what
+        was queued."""
+        starts = []
+        for t in data.get("triggers") or []:
+            if isinstance(t, int):
+                found = self._delivered_at.get((e.actor, t))
+            elif isinstance(t, str) and t.startswith("relist@"):
+                try:
+                    found = self._listed_at.get((e.actor, int(t[7:])))
+                except ValueError:
+                    found = None
+            else:
+                found = None
+            if found is not None and found < position:
+                starts.append(found)
+        key = (e.actor, e.target)
+        busy_until = self._reconcile_end.get(key)
+        duration = float(data.get("duration") or 0.0)
+        self._reconcile_end[key] = self.entry_times[position] + duration
+        if not starts:
+            return
+        start = min(starts)
+        if busy_until is not None and self.entry_times[start] < busy_until:
+            start = bisect_left(self.entry_times, busy_until, start, position + 1)
+            if start >= position:
+                return
+        deltas = self._queue_deltas.setdefault(e.actor, [])
+        deltas.append((start + 1, 1))
+        deltas.append((position + 1, -1))
+        self.queued_from[position] = (e.actor, start)
+
+    def _finish_queues(self) -> None:
+        for name, deltas in self._queue_deltas.items():
+            deltas.sort()
+            positions, depths = array("q"), array("q")
+            depth = 0
+            for p, d in deltas:
+                depth += d
+                if positions and positions[-1] == p:
+                    depths[-1] = depth
+                else:
+                    positions.append(p)
+                    depths.append(depth)
+            self.queue_positions[name], self.queue_depths[name] = positions, depths
+        self._queue_deltas = {}
+        self._delivered_at, self._listed_at, self._reconcile_end = {}, {}, {}
+
+    def _stop(self, position: int) -> None:
+        self._running = False
+        if self.runs and self.runs[-1].stop < 0:
+            self.runs[-1].stop = position
 
     def _start(self, e: JournalEntry, position: int) -> None:
         watches = []
@@ -194,9 +313,15 @@ class History:
             watches.append(w)
             self.watches[name] = w
             self.coverage.setdefault((w.prefixes, w.node), Coverage())
-        self.starts.append((position, watches))
-        if not self.start_time or e.time < self.start_time:
-            self.start_time = e.time
+        if self.runs and self.runs[-1].stop < 0:  # the previous run left no stop entry
+            self.runs[-1].stop = position
+        self.runs.append(Run(position, -1, e.revision, watches))
+        self._run_starts.append(position)
+        self._running = True
+        # a new run: its consumers' deliveries and relists are their own
+        self._delivered_at, self._listed_at, self._reconcile_end = {}, {}, {}
+        if not self.start_time or self.entry_times[position] < self.start_time:
+            self.start_time = self.entry_times[position]
 
     def _read_events(self) -> None:
         start = self.first
@@ -212,7 +337,10 @@ class History:
                 for prefix in prefixes:
                     kvs, _ = self.store.range(prefix, self.floor)
                     for kv in kvs:
-                        if not watch_node or not kv.key.startswith(PODS):
+                        if watch_node and kv.key.startswith(NODES):
+                            if kv.key == NODES + watch_node:
+                                cov.live.add(kv.key)
+                        elif not watch_node or not kv.key.startswith(PODS):
                             cov.live.add(kv.key)
                         elif node_of(kv.value) == watch_node:
                             cov.live.add(kv.key)
@@ -230,10 +358,10 @@ class History:
         cumulative = self.controller_writes
         cumulative.append(0)
         for r in range(1, self.current + 1):  # revisions with no command journaled: carry over
-            if self.times[r]:
+            if self.times[r] > last:
                 last = self.times[r]
             else:
-                self.times[r] = last
+                self.times[r] = last  # (and never back: a revision is written after the last)
             written += self.writer[r] != 0
             cumulative.append(written)
 
@@ -255,6 +383,10 @@ class History:
                 now_in, was_in = node == watch_node, prev_node == watch_node
                 if not (now_in or was_in):
                     continue
+            elif watch_node and ev.key.startswith(NODES):
+                if ev.key != NODES + watch_node:
+                    continue  # a kubelet watches its own Node only
+                now_in = ev.type == "PUT"
             else:
                 now_in = ev.type == "PUT"
             if now_in:
@@ -292,12 +424,27 @@ class History:
         """Every revision replay can show (from the oldest kept one)."""
         return range(max(self.first, 2) if self.current > 1 else 1, self.current + 1)
 
+    def run_at(self, position: int) -> Run | None:
+        """The control plane running after the first `position` read-side entries (None: none
+        was, nothing was reading the write model then)."""
+        i = bisect_left(self._run_starts, position) - 1
+        if i < 0 or not self.runs[i].running(position):
+            return None
+        return self.runs[i]
+
     def watches_at(self, position: int) -> list[Watch]:
-        """The consumers of the control plane that ran at that point (the first one before)."""
-        if not self.starts:
-            return []
-        i = bisect_right([p for p, _ in self.starts], position) - 1
-        return self.starts[max(i, 0)][1]
+        """The consumers of the control plane running at that point (none: no control plane)."""
+        run = self.run_at(position)
+        return run.watches if run is not None else []
+
+    def queue_depth(self, consumer: str, position: int) -> int:
+        """Keys in the consumer's workqueue after the first `position` entries, as far as the
+        journal shows them (see _queue)."""
+        positions = self.queue_positions.get(consumer)
+        if not positions:
+            return 0
+        i = bisect_right(positions, position) - 1
+        return max(0, self.queue_depths[consumer][i]) if i >= 0 else 0
 
     def covered(self, watch: Watch) -> Coverage:
         return self.coverage[(watch.prefixes, watch.node)]

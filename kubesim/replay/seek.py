@@ -1,8 +1,10 @@
 """Each consumer's read-side state at any point of the journal, from checkpoints: seeking is fast.
 
 `ReadSide` folds the read-side journal entries (deliveries, relists, reconciles, restarts) into
-what the Projection panel shows per consumer: its projection revision, deliveries, its last
-reconcile and outcome, its relists and the cost of the last one. `Seeker` keeps a copy of that
+what the Projection panel shows per consumer of the control plane run then: its projection
+revision (its last relist, then deliveries), deliveries, its last reconcile and outcome, its
+relists and the cost of the last one. A control plane start entry begins a run with new,
+empty consumers (each LISTs); a stop entry ends it. `Seeker` keeps a copy of that
 state every CHECKPOINT entries (built in one pass over the journal); `at(position)` copies the
 checkpoint at or before `position` and folds at most CHECKPOINT entries read back from the store
 by seq, so a seek costs one small journal read whatever the length of the history.
@@ -24,8 +26,12 @@ CHECKPOINT = 256
 
 @dataclass
 class ConsumerState:
-    #: the projection's revision: the last revision delivered or listed
+    """One consumer in the control plane run then (a new run starts it afresh, with a LIST)."""
+
+    #: the projection's revision: its last relist's, then the last revision delivered
     revision: int = 0
+    #: the revision of its last relist in this run (0: it has not listed yet, it has no cache)
+    listed: int = 0
     deliveries: int = 0
     reconciles: int = 0
     last_reconcile: str = ""
@@ -38,29 +44,41 @@ class ConsumerState:
 
 @dataclass
 class ReadSide:
+    #: the consumers of the last control plane run up to then (its start entry resets them)
     consumers: dict[str, ConsumerState] = field(default_factory=dict)
+    #: whether that run was still going (no stop entry yet)
+    running: bool = False
+    #: totals over the whole history
     deliveries: int = 0
     reconciles: int = 0
     listed: int = 0
-    #: time of the last entry folded in
+    #: time of the last entry folded in (the journal's clock; frames use History.entry_times)
     time: float = 0.0
 
     def fold(self, e: JournalEntry) -> None:
-        if e.type not in READ_SIDE or e.type == "controlplane" or e.type == "compaction":
-            if e.time:
-                self.time = max(self.time, e.time)
+        if e.time:
+            self.time = max(self.time, e.time)
+        if e.type == "controlplane":
+            if e.verb == "start":  # a new control plane: new consumers, empty projections
+                self.consumers = {}
+                self.running = True
+            elif e.verb == "stop":
+                self.running = False
+            return
+        if e.type not in READ_SIDE or e.type == "compaction":
             return
         c = self.consumers.get(e.actor)
         if c is None:
             c = self.consumers[e.actor] = ConsumerState()
-        self.time = max(self.time, e.time)
         if e.type == "delivery":
             c.revision = max(c.revision, e.revision)
             c.deliveries += 1
             self.deliveries += 1
         elif e.type == "relist":
             data = e.data or {}
-            c.revision = e.revision if e.outcome == "restart" else max(c.revision, e.revision)
+            fresh = e.outcome in ("start", "restart") or not c.listed
+            c.revision = e.revision if fresh else max(c.revision, e.revision)
+            c.listed = e.revision
             c.relists += 1
             c.relist_objects = int(data.get("objects", 0))
             c.relist_seconds = float(data.get("seconds", 0.0))
@@ -69,8 +87,9 @@ class ReadSide:
             c.reconciles += 1
             c.last_reconcile, c.last_outcome = e.target, e.outcome
             self.reconciles += 1
-        elif e.type == "restart":
+        elif e.type == "restart":  # its cache is dropped until the relist that follows
             c.restarts += 1
+            c.listed = 0
 
 
 class Seeker:

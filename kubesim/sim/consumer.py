@@ -14,6 +14,7 @@ from typing import Any
 
 from kubesim.client.clientset import Client
 from kubesim.client.informer import Informer
+from kubesim.client.reflector import Reflector
 from kubesim.client.workqueue import RateLimitingQueue
 from kubesim.controllers.base import Controller
 
@@ -43,8 +44,7 @@ class Consumer:
     latency: float = 0.0
     #: virtual seconds a reconcile keeps a worker busy
     reconcile_duration: float = 0.0
-    #: the projection's revision: the last revision delivered (or listed)
-    revision: int = 0
+    reflector: Reflector | None = None
     #: time the event at `revision` was delivered
     delivered_at: float = 0.0
     busy: int = 0
@@ -56,8 +56,15 @@ class Consumer:
     #: the watch channel: (due time, event, is a duplicate) in revision order, not yet delivered
     channel: deque[tuple[float, Any, bool]] = field(default_factory=deque)
     pump_scheduled: bool = False
+    #: the watch dropped and the reflector has not resumed it yet
+    watch_down: bool = False
     #: when the loop will next look at the queue's delayed keys (None: no wake-up scheduled)
     wake_at: float | None = None
+
+    @property
+    def revision(self) -> int:
+        """The projection's revision: the last revision delivered (or listed)."""
+        return self.reflector.last_sync_revision if self.reflector else 0
 
     @property
     def name(self) -> str:

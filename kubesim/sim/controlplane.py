@@ -19,7 +19,6 @@ writes, relists), in batches per tick. Used by `kubesim reconcile`, `kubesim up`
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +26,10 @@ from typing import Any
 from kubesim.api.server import ApiServer, WatchEvent
 from kubesim.client.clientset import Client
 from kubesim.client.informer import Informer
+from kubesim.client.reflector import Reflector
 from kubesim.client.workqueue import RateLimitingQueue
 from kubesim.controllers.base import Controller, ControllerContext, Requeue
-from kubesim.model.errors import ApiError, Compacted
+from kubesim.model.errors import ApiError, Compacted, Expired
 from kubesim.sim.consumer import Consumer
 from kubesim.sim.faults import Faults
 from kubesim.sim.loop import EventLoop
@@ -138,6 +138,7 @@ class ControlPlane:
             RateLimitingQueue(self.clock.now, name=controller.name),
             Client(self.api, controller.name),
             latency=self.config.latency.get(controller.name, self.config.default_latency),
+            reflector=Reflector(self.api, informers),
             reconcile_duration=self.config.reconcile_duration.get(
                 controller.name, self.config.default_reconcile_duration
             ),
@@ -170,21 +171,14 @@ class ControlPlane:
     # ----------------------------------------------------------------------------- read side
     def relist(self, consumer: Consumer, reason: str) -> None:
         """LIST every kind the consumer watches and replace its projection (a rebuild)."""
-        wall = time.perf_counter()
-        objects = 0
-        revision = self.store.current_revision()
-        consumer.current_trigger = f"relist@{revision}"
-        for informer in consumer.informers.values():
-            items, revision = self.api.list(informer.kind, revision=revision)
-            self.totals.list_items += len(items)
-            consumer.client.stats.list_items += len(items)
-            objects += informer.on_list(items, revision)
-        seconds = time.perf_counter() - wall
-        consumer.revision = max(consumer.revision, revision) if reason != "restart" else revision
+        consumer.current_trigger = f"relist@{self.store.current_revision()}"
+        result = consumer.reflector.list_and_replace()
+        self.totals.list_items += result.items
+        consumer.client.stats.list_items += result.items
         consumer.delivered_at = self.clock.now()
         consumer.stats.relists += 1
-        consumer.stats.relist_objects += objects
-        consumer.stats.relist_seconds += seconds
+        consumer.stats.relist_objects += result.objects
+        consumer.stats.relist_seconds += result.seconds
         self._append(
             JournalEntry(
                 "relist",
@@ -192,9 +186,9 @@ class ControlPlane:
                 "list",
                 "",
                 reason,
-                revision,
+                result.revision,
                 self.clock.now(),
-                {"objects": objects, "seconds": round(seconds, 6)},
+                {"objects": result.objects, "seconds": round(result.seconds, 6)},
             )
         )
         if not consumer.started:
@@ -209,6 +203,7 @@ class ControlPlane:
             informer.reset()
         consumer.controller.reset()
         consumer.channel.clear()
+        consumer.watch_down = False
         consumer.triggers.clear()
         self._append(
             JournalEntry("restart", name, time=self.clock.now(), revision=consumer.revision)
@@ -235,6 +230,8 @@ class ControlPlane:
 
     def _schedule_delivery(self, consumer: Consumer, ev: WatchEvent) -> None:
         """Put the event on the consumer's watch channel, due after its latency."""
+        if consumer.watch_down:
+            return  # the watch is closed: the reflector fetches it when it resumes
         due = self.clock.now() + consumer.latency
         consumer.channel.append((due, ev, False))
         if self.faults.duplicate(self.rng):
@@ -257,12 +254,14 @@ class ControlPlane:
             _, ev, duplicate = consumer.channel.popleft()
             if self.faults.dropped(self, consumer):
                 consumer.channel.clear()  # the watch closed: what was in flight is lost
+                consumer.watch_down = True
                 break
             self.deliver(consumer, ev, duplicate)
         self._schedule_pump(consumer)
 
     def resume_watch(self, consumer: Consumer) -> None:
         """The reflector re-watches from its last revision (relists if that was compacted)."""
+        consumer.watch_down = False
         consumer.stats.watch_resumes += 1
         self._append(
             JournalEntry(
@@ -270,15 +269,12 @@ class ControlPlane:
             )
         )
         try:
-            events = self.api.watch(self.api.registry().kinds, consumer.revision)
-        except Compacted:
-            self.relist(consumer, "expired")
+            events = consumer.reflector.resume(self.polled)
+        except Expired:
+            self.relist(consumer, "expired")  # 410: the revision it had was compacted
             return
         for ev in events:
-            if ev.revision > self.polled:
-                break  # not polled yet: the normal fan-out will bring it
-            if any(i.wants(ev) for i in consumer.informers.values()):
-                self._schedule_delivery(consumer, ev)
+            self._schedule_delivery(consumer, ev)
 
     def expire_watch(self, consumer: Consumer) -> None:
         """410 Expired: the events the watch still owed are gone; relist."""
@@ -286,13 +282,9 @@ class ControlPlane:
         self.loop.call_later(0, lambda: self.relist(consumer, "expired"), f"relist {consumer.name}")
 
     def deliver(self, consumer: Consumer, ev: WatchEvent, duplicate: bool = False) -> None:
-        if ev.revision <= consumer.revision and not duplicate:
-            return  # already in the projection (it came with a LIST)
         consumer.current_trigger = ev.revision
-        for informer in consumer.informers.values():
-            if informer.wants(ev):
-                informer.on_event(ev)
-        consumer.revision = max(consumer.revision, ev.revision)
+        if not consumer.reflector.deliver(ev, duplicate):
+            return  # already in the projection (it came with a LIST)
         consumer.delivered_at = self.clock.now()
         consumer.stats.deliveries += 1
         self.totals.deliveries += 1
@@ -337,7 +329,8 @@ class ControlPlane:
         if key is None:
             consumer.busy -= 1
             return
-        triggers = consumer.take_triggers(key)
+        # a key the controller queued again by itself (no event behind it) is a requeue
+        triggers = consumer.take_triggers(key) or ["requeue"]
         outcome, requeue_after = "ok", None
         try:
             requeue_after = consumer.controller.reconcile(key)
