@@ -2,7 +2,8 @@
 
 The same four stages as a frame, as a few lines with no colour and no layout: the command that
 produced the revision (and the reconcile that issued it), the event and who had received it,
-each consumer's projection revision and cached objects, and staleness then. Lessons and scripts
+each consumer's projection revision and cached objects, and staleness then (or, while no
+control plane ran, that nothing was reading the write model). Lessons and scripts
 read these; `block(state)` takes the StageState a frame is rendered from.
 """
 
@@ -20,6 +21,8 @@ def block(state: StageState) -> str:
         waiting = ", ".join(event.pending) or "-"
         what = f"{event.kind.lower()}/{event.name}" if event.kind else event.key
         lines.append(f"event       {event.type} {what}  received: {got}  on its way: {waiting}")
+    if not state.projections and state.caption:  # no control plane: the caption says so
+        lines.append(f"projection  {state.caption.splitlines()[0]}")
     for p, s in zip(state.projections, state.staleness, strict=False):
         behind = f"{s.events_behind} behind, {s.seconds_behind:.3f}s" if s.events_behind else "0"
         last = f"  last reconcile {p.last_reconcile} {p.last_outcome}" if p.last_reconcile else ""

@@ -13,7 +13,7 @@ Used by the replay player, `--auto`, the exports and lesson checks; rendered by 
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 from kubesim.model.objects import loads
 from kubesim.replay.history import History, Watch, event_type, node_of
@@ -38,8 +38,13 @@ from kubesim.view.state import (
 KEEP = 60
 #: the Deployments panel reads each live pod at the revision: up to this many
 MAX_PODS = 300
-#: reconciles looked ahead to count a consumer's queued keys
-QUEUE_LOOKAHEAD = 64
+#: what a frame says when no control plane was running: the read side did not exist
+NO_CONTROL_PLANE = "no control plane running: nothing is reading the write model"
+NO_CONTROL_PLANE_CAPTION = (
+    f"{NO_CONTROL_PLANE}\n"
+    "Writes succeed while nothing reconciles: no consumer watches, lists or caches them yet.\n"
+    "The next control plane starts with a LIST of everything, this write included."
+)
 
 
 class Timeline:
@@ -53,12 +58,11 @@ class Timeline:
         """The four stages while the store was at `revision` (`follow`: a store key to mark)."""
         h = self.history
         revision = max(h.revisions().start, min(revision, h.current))
-        # the moment just after `revision` was written: what the read side could have done
-        # before it (the last revision: everything, the history's end)
-        position = h.cut(revision - 1) if revision < h.current else len(h.seqs)
+        position = self.position(revision)
         side = self.seeker.at(position)
-        now = max(h.times[revision], side.time)
-        watches = h.watches_at(position)
+        run = h.run_at(position)
+        watches = run.watches if run is not None else []
+        now = max(h.times[revision], h.entry_times[position - 1] if position else 0.0)
         state = StageState(
             header=Header(
                 revision=revision,
@@ -79,11 +83,28 @@ class Timeline:
         )
         state.counts.commands = self._commands(state, revision, follow)
         self._events(state, revision, position, side, watches, follow)
-        self._projections(state, revision, position, side, watches, now)
+        if run is None:
+            state.caption = NO_CONTROL_PLANE_CAPTION
+        else:
+            self._projections(state, revision, position, side, watches, now)
         self._workload(state, revision)
         if follow:
             state.follow = self._follow(follow, revision)
         return state
+
+    def position(self, revision: int) -> int:
+        """How many read-side entries had happened at the moment a frame shows: just after
+        `revision` was written (none that needed a later revision). At the last revision, all
+        of them, except a final stop of the control plane that ran at it (the frame shows it
+        running, settled; a revision written after the stop shows it stopped)."""
+        h = self.history
+        if revision < h.current:
+            return h.cut(revision - 1)
+        position = len(h.seqs)
+        last = h.runs[-1] if h.runs else None
+        if last is not None and last.stop == position - 1 and h.need[last.stop] >= h.current:
+            return position - 1
+        return position
 
     # ----------------------------------------------------------------------------- panels
     def _commands(self, state: StageState, revision: int, follow: str | None) -> int:
@@ -129,8 +150,11 @@ class Timeline:
             for w in watches:
                 if w.name in got or not w.covers(ev.key, node if w.node else None):
                     continue
-                if _consumer(side, w.name).revision < ev.revision:
-                    pending.append(w.name)
+                c = _consumer(side, w.name)
+                if not c.listed:
+                    continue  # no cache yet: its LIST will bring it, not its watch
+                if c.revision < ev.revision:
+                    pending.append(w.name)  # after its LIST: its watch owes it this event
                 else:
                     got.append(w.name)  # it came with a LIST (or a resumed watch)
             state.events.append(
@@ -157,15 +181,25 @@ class Timeline:
         now: float,
     ) -> None:
         h = self.history
+        # the reconcile that wrote this revision was running: its key was out of the queue
+        writing = h.writer[revision]
+        writer = h.queued_from.get(h.position_of(writing)) if writing else None
         for w in watches:
             c = _consumer(side, w.name)
             coverage = h.covered(w)
+            cached = 0
+            if c.listed:  # its last LIST, then what deliveries added or removed since
+                change = coverage.objects_at(c.revision) - coverage.objects_at(c.listed)
+                cached = max(0, c.relist_objects + change)
+            queued = h.queue_depth(w.name, position)
+            if writer is not None and writer[0] == w.name and writer[1] < position:
+                queued = max(0, queued - 1)  # its worker took that key: it wrote this revision
             state.projections.append(
                 ProjectionRow(
                     w.name,
                     c.revision,
-                    coverage.objects_at(c.revision),
-                    self._queued(w.name, position, c.revision),
+                    cached,
+                    queued,
                     c.last_reconcile,
                     c.last_outcome,
                     c.relists,
@@ -177,21 +211,6 @@ class Timeline:
             oldest = coverage.first_after(c.revision, revision)
             seconds = max(0.0, now - h.times[oldest]) if oldest is not None else 0.0
             state.staleness.append(StalenessRow(w.name, behind, seconds))
-
-    def _queued(self, consumer: str, position: int, projection: int) -> int:
-        """Keys in the consumer's workqueue then: its next reconciles whose triggers it had
-        already received (they were queued, waiting for a worker)."""
-        found = self.history.reconciles.get(consumer)
-        if found is None:
-            return 0
-        positions, triggers, keys = found
-        i = bisect_left(positions, position)
-        queued: set[str] = set()
-        for j in range(i, min(i + QUEUE_LOOKAHEAD, len(positions))):
-            if triggers[j] > projection:
-                break
-            queued.add(keys[j])
-        return len(queued)
 
     def _workload(self, state: StageState, revision: int) -> None:
         """Deployments against their pods, and generations not yet observed, at `revision`."""

@@ -351,3 +351,47 @@ def test_recursive_reads_subdirectories(run, tmp_path):
     write(tmp_path, "d/sub/a.yaml", configmap("deep"))
     assert run("apply", "-f", tmp_path / "d") == (1, "", "error: no objects passed to apply\n")
     assert run("apply", "-q", "-R", "-f", tmp_path / "d")[:2] == (0, "configmap/deep created\n")
+
+
+def test_apply_watch_reapplies_each_save_and_survives_a_broken_one(store_path, tmp_path):
+    """`apply --watch` in its own process: each save is a command; a broken save is reported
+    and the watch goes on."""
+    import orjson
+
+    from kubesim.store.sqlite import SqliteStore
+
+    manifest = write(tmp_path, "cm.yaml", configmap("watched", key="value"))
+    env = {**os.environ, "KUBESIM_STORE": str(store_path), "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kubesim", "apply", "-f", str(manifest), "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def wait_for(predicate) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # waiting for another process, not simulated time
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stored_value() -> str | None:
+        with SqliteStore(str(store_path)) as s:
+            kv = s.get("/registry/configmaps/default/watched")
+        return orjson.loads(kv.value)["data"]["key"] if kv else None
+
+    try:
+        assert wait_for(lambda: stored_value() == "value")
+        time.sleep(0.3)  # let the watcher settle on the file before saving it
+        manifest.write_text(configmap("watched") + "data:\n  key: [unclosed\n")
+        time.sleep(0.5)
+        manifest.write_text(configmap("watched", key="second"))
+        assert wait_for(lambda: stored_value() == "second")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert "configmap/watched created" in out and "configmap/watched configured" in out
+    assert "error parsing" in err and "Traceback" not in err
