@@ -61,6 +61,8 @@ def export_html(
         frames.append(render_text(state, width, height))
         event = next((e for e in state.events if e.revision == r), None)
         behind = [s.consumer for s in state.staleness if s.events_behind]
+        if not state.projections and state.caption:  # no control plane ran: nobody to be behind
+            behind = [state.caption.splitlines()[0]]
         rows.append(
             "<tr data-i='{i}'><td>r{r}</td><td>t+{t:.3f}s</td><td>{cmd}</td><td>{ev}</td>"
             "<td>{got}</td><td>{behind}</td></tr>".format(

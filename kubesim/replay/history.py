@@ -2,12 +2,15 @@
 
 `History(store)` reads every event (keys, and a pod's node) and every journal row once and keeps
 only compact arrays: which command produced each revision and when, which reconcile wrote it,
-the user's commands, and each consumer's watch (from the control plane's start entry) with the
-revisions it covers and how many objects it held after each. The read-side entries (deliveries,
-relists, reconciles, ...) are journaled in batches after the writes they follow, so their order
-against revisions is derived, not read: an entry can only have happened once the revision it
-names exists, and `cut(R)` is the number of read-side entries that happened while the store was
-at revision R or before (the prefix maximum of what they need, bisected).
+the user's commands, each control plane run (start to stop entry) with its consumers' watches,
+the revisions each watch covers and how many objects it held after each, and when each
+consumer's workqueue held keys (from its reconciles' triggers). Times are put on one clock that
+never goes back (a run's virtual clock can run ahead of the wall clock of the next command).
+The read-side entries (deliveries, relists, reconciles, ...) are journaled in batches after the
+writes they follow, so their order against revisions is derived, not read: an entry can only
+have happened once the revision it names exists, and `cut(R)` is the number of read-side entries
+that happened while the store was at revision R or before (the prefix maximum of what they need,
+bisected).
 
 Used by kubesim.replay.seek (checkpoints over the read-side entries), state (a frame at R), why
 (the causal chain), rebuild, fork, export and the player. Imports the store contract only.

@@ -6,7 +6,11 @@ after that revision was written (the last revision: the end of the history). The
 it (the one that produced it marked, and in the header which reconcile of which controller issued
 it), the events with the consumers each had reached and those it was still on its way to, each
 consumer's projection revision, cached objects, queue and last reconcile, and how far each was
-behind then. It re-runs nothing: every row is read from the journal or the store's history.
+behind then. Consumers exist only while a control plane runs (between its start and stop
+entries; each run LISTs afresh): a revision written while none ran shows that nothing was
+reading the write model, and its event has no receivers. Queue depths count only keys the
+journal shows queued then. It re-runs nothing: every row is read from the journal or the
+store's history.
 
 Used by the replay player, `--auto`, the exports and lesson checks; rendered by kubesim.view.
 """
