@@ -20,35 +20,59 @@ import typer
 from kubesim.cli import context
 from kubesim.model.errors import KubesimError, UsageError
 
-lesson_app = typer.Typer(help="Guided lessons: learn CQRS by doing it.", no_args_is_help=True)
-dev_app = typer.Typer(help="Tools for lesson authors.", no_args_is_help=True)
+lesson_app = typer.Typer(
+    help="Guided lessons: learn CQRS by doing it.\n\nExample: kubesim lesson start 1",
+    no_args_is_help=True,
+)
+dev_app = typer.Typer(
+    help="Tools for lesson authors.\n\nExample: kubesim lesson dev check", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
-    lesson_app.command("list", help="The lessons, with your progress.")(list_command)
-    lesson_app.command("start", help="Start (or resume) a lesson: kubesim lesson start 1")(
-        start_command
+    commands = (  # name, function, what it does, an example for --help
+        ("list", list_command, "The lessons, with your progress.", "kubesim lesson list -o json"),
+        ("start", start_command, "Start (or resume) a lesson.", "kubesim lesson start 1"),
+        ("show", show_command, "Show the current step again.", "kubesim lesson show"),
+        (
+            "answer",
+            answer_command,
+            "Answer the current step's prediction.",
+            "kubesim lesson answer b",
+        ),
+        (
+            "check",
+            check_command,
+            "Check the current step (from the store and the journal).",
+            "kubesim lesson check",
+        ),
+        ("hint", hint_command, "The next hint for the current step.", "kubesim lesson hint"),
+        ("next", next_command, "Go to the next step once this one passes.", "kubesim lesson next"),
+        (
+            "reset",
+            reset_command,
+            "Restore a lesson's start state (its own store and files).",
+            "kubesim lesson reset 3",
+        ),
+        (
+            "run",
+            run_command,
+            "Run a lesson; --auto performs every step itself and checks it.",
+            "kubesim lesson run 5 --auto",
+        ),
+        (
+            "watch",
+            watch_command,
+            "Re-check the current step each time you save a file in the lesson's directory.",
+            "kubesim lesson watch",
+        ),
     )
-    lesson_app.command("show", help="Show the current step again.")(show_command)
-    lesson_app.command(
-        "answer", help="Answer the current step's prediction: kubesim lesson answer b"
-    )(answer_command)
-    lesson_app.command("check", help="Check the current step (from the store and the journal).")(
-        check_command
-    )
-    lesson_app.command("hint", help="The next hint for the current step.")(hint_command)
-    lesson_app.command("next", help="Go to the next step once this one passes.")(next_command)
-    lesson_app.command("reset", help="Restore a lesson's start state (its own store and files).")(
-        reset_command
-    )
-    lesson_app.command(
-        "run", help="Run a lesson; --auto performs every step itself and checks it."
-    )(run_command)
-    lesson_app.command(
-        "watch",
-        help="Re-check the current step each time you save a file in the lesson's directory.",
-    )(watch_command)
-    dev_app.command("check", help="Lint every lesson and run each in auto mode.")(dev_check)
+    for name, function, text, example in commands:
+        lesson_app.command(name, help=f"{text}\n\nExample: {example}")(function)
+    dev_app.command(
+        "check",
+        help="Lint every lesson and run each in auto mode.\n\nExample: kubesim lesson dev check",
+    )(dev_check)
     lesson_app.add_typer(dev_app, name="dev")
     app.add_typer(lesson_app, name="lesson")
 

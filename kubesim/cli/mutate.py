@@ -12,7 +12,11 @@ import typer
 from kubesim.cli import context
 from kubesim.model.errors import KubesimError
 
-set_app = typer.Typer(help="Set specific features on objects (kubectl set).", no_args_is_help=True)
+set_app = typer.Typer(
+    help="Set specific features on objects (kubectl set).\n\n"
+    "Example: kubesim set image deployment/web nginx=nginx:1.27",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:

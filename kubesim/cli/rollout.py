@@ -17,7 +17,10 @@ import typer
 from kubesim.cli import context
 from kubesim.model.errors import KubesimError
 
-rollout_app = typer.Typer(help="Manage the rollout of a Deployment.", no_args_is_help=True)
+rollout_app = typer.Typer(
+    help="Manage the rollout of a Deployment.\n\nExample: kubesim rollout status deployment/web",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
