@@ -28,7 +28,7 @@ def new_uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def allocate_cluster_ip(used: set[str], rng: random.Random) -> str:
+def pick_cluster_ip(used: set[str], rng: random.Random) -> str:
     """A free address of the service range, chosen at random as the real allocator does.
 
     10.96.0.1 is the `kubernetes` Service's, as in every real cluster.

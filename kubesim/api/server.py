@@ -17,28 +17,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kubesim.api import strategy
+from kubesim.api.admission import NamespaceLifecycle, allocate_cluster_ip
 from kubesim.api.bootstrap import initial_objects
-from kubesim.api.names import allocate_cluster_ip, generate_name, new_uid
+from kubesim.api.names import generate_name, new_uid
 from kubesim.model.errors import (
     AlreadyExists,
     ApiError,
     BadRequest,
     Conflict,
-    FieldError,
-    Forbidden,
-    Invalid,
     NotFound,
 )
 from kubesim.model.kinds import BUILTIN_KINDS, Kind, Registry, builtin
 from kubesim.model.labels import Selector, matches
-from kubesim.model.objects import deepcopy, dumps, format_timestamp, loads
+from kubesim.model.objects import deepcopy, dumps, loads
 from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 
 CRD = builtin("CustomResourceDefinition")
 NAMESPACE = builtin("Namespace")
-
-#: how long an active namespace seen by admission is trusted without a new read
-NAMESPACE_CACHE_SECONDS = 1.0
 
 #: how often a write re-reads and retries after losing a compare-and-swap to another writer
 #: (GuaranteedUpdate retries internally; only a client-pinned resourceVersion yields a 409)
@@ -101,7 +97,7 @@ class ApiServer:
         self.clock = clock
         self.rng = rng or random.Random()
         self._registry: Registry | None = None
-        self._active_namespaces: dict[str, float] = {}
+        self.namespaces = NamespaceLifecycle(store)
         self._registry_rev = -1
         if store.current_revision() == 1:
             self._bootstrap()
@@ -218,16 +214,16 @@ class ApiServer:
             )
         if md.get("resourceVersion"):
             raise BadRequest("resourceVersion should not be set on objects to be created")
-        self._prepare_create(kind, obj)
+        strategy.prepare_for_create(kind, obj, new_uid(self.rng), self.clock())
         name = md.get("name") or ""
         ns = md.get("namespace")
         if not name and md.get("generateName"):
             name = md["name"] = generate_name(md["generateName"], self.rng)
-        self._validate(kind, obj, None)
+        strategy.validate(kind, obj, None)
         if kind.namespaced:
-            self._check_namespace(ns)
+            self.namespaces.admit(ns)
         if kind.kind == "Service":
-            self._allocate_ip(obj)
+            allocate_cluster_ip(self.store, obj, self.rng)
         key = kind.key(ns, name)
         if dry_run:
             existing = self.store.get(key)
@@ -349,8 +345,8 @@ class ApiServer:
             desired = mutate(decode(kv))
             if desired is None:
                 return WriteResult(old, kv.mod_revision, False)
-            new = self._prepare_update(kind, desired, old, subresource)
-            if _finalizers_done(new, old):
+            new = strategy.prepare_for_update(kind, desired, old, subresource)
+            if strategy.should_delete_during_update(new, old):
                 return self._finalize(kind, key, new, kv, actor, verb, journal_data)
             data = encode(new)
             if data == kv.value:
@@ -375,176 +371,9 @@ class ApiServer:
         return WriteResult(obj, result.revision, True)
 
     # ----------------------------------------------------------------------------- helpers
-    def _prepare_create(self, kind: Kind, obj: dict[str, Any]) -> None:
-        """Decode checks, defaulting and the system fields of a create."""
-        from kubesim.api import crd as crds
-        from kubesim.api import validation
-        from kubesim.api.defaults import apply_defaults
-
-        validation.check_types(kind, obj)
-        md = obj["metadata"]
-        if kind.namespaced:
-            md.setdefault("namespace", "default")
-        else:
-            md.pop("namespace", None)  # rest.BeforeCreate clears it for cluster-scoped kinds
-        if kind.is_custom:
-            crds.apply_schema_defaults(kind, obj)
-        else:
-            apply_defaults(kind, obj)
-        for field in (
-            "uid",
-            "creationTimestamp",
-            "generation",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "managedFields",
-        ):
-            md.pop(field, None)
-        md["uid"] = new_uid(self.rng)
-        md["creationTimestamp"] = format_timestamp(self.clock())
-        if kind.has_generation:
-            md["generation"] = 1
-        if kind.status_subresource and kind.kind not in (
-            "Namespace",
-            "Service",
-            "Node",
-            "CustomResourceDefinition",
-        ):
-            obj.pop("status", None)
-        if kind.kind == "Namespace":
-            obj["status"] = {"phase": "Active"}
-        if kind.kind == "Pod":
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
-        if kind.kind == "CustomResourceDefinition":
-            crds.set_established(obj, self.clock())
-
-    def _prepare_update(
-        self, kind: Kind, new: dict[str, Any], old: dict[str, Any], subresource: str | None
-    ) -> dict[str, Any]:
-        from kubesim.api import crd as crds
-        from kubesim.api import validation
-        from kubesim.api.defaults import apply_defaults
-
-        if subresource == "status":
-            # a status write keeps the stored spec (checked when it was written): decode the rest
-            body = {k: v for k, v in new.items() if k != "spec"}
-            validation.check_types(kind, body)
-        else:
-            validation.check_types(kind, new)
-        new.setdefault("metadata", {})
-        new_md, old_md = new["metadata"], old["metadata"]
-        for field in ("uid", "creationTimestamp", "namespace", "name"):
-            if old_md.get(field) is not None:
-                new_md[field] = old_md[field]
-        if not kind.namespaced:
-            new_md.pop("namespace", None)  # rest.BeforeUpdate, as on create
-        for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
-            if old_md.get(field) is not None:
-                new_md[field] = old_md[field]
-            else:
-                new_md.pop(field, None)
-        new_md.pop("resourceVersion", None)
-        if old_md.get("deletionTimestamp"):
-            added = set(new_md.get("finalizers") or []) - set(old_md.get("finalizers") or [])
-            if added:
-                raise Invalid(
-                    kind.kind,
-                    old_md["name"],
-                    [
-                        FieldError(
-                            "Forbidden",
-                            "metadata.finalizers",
-                            detail="no new finalizers can be added if the object is being deleted, "
-                            f"found new finalizers {sorted(added)!r}".replace("'", '"'),
-                        )
-                    ],
-                    kind.group,
-                )
-        if kind.status_subresource and subresource != "binding":
-            if subresource == "status":
-                for field in ("spec",):
-                    if field in old:
-                        new[field] = old[field]
-                    else:
-                        new.pop(field, None)
-                if kind.kind == "Deployment":
-                    new_md["labels"] = old_md.get("labels")
-                    if new_md["labels"] is None:
-                        new_md.pop("labels")
-            elif "status" in old:
-                new["status"] = old["status"]
-            else:
-                new.pop("status", None)
-        if kind.is_custom:
-            crds.apply_schema_defaults(kind, new)
-        else:
-            apply_defaults(kind, new)
-        if kind.has_generation:
-            new_md["generation"] = old_md.get("generation", 1)
-            # a status write never bumps it, even when it changes annotations (the
-            # Deployment controller writes its revision annotation through /status)
-            if subresource != "status" and _generation_changes(kind, new, old):
-                new_md["generation"] += 1
-        if subresource == "status":
-            errors = validation.validate_status(kind, new)
-            if errors:
-                raise Invalid(kind.kind, old_md["name"], errors, kind.group)
-        elif subresource != "binding":
-            self._validate(kind, new, old)
-        return new
-
-    def _validate(self, kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        from kubesim.api import validation
-
-        if old is None:
-            errors = validation.validate_create(kind, obj)
-        else:
-            errors = validation.validate_update(kind, obj, old)
-        if errors:
-            name = obj["metadata"].get("name") or obj["metadata"].get("generateName") or ""
-            raise Invalid(kind.kind, name, errors, kind.group)
-
-    def _check_namespace(self, namespace: str | None) -> None:
-        """NamespaceLifecycle admission: the namespace exists and is not terminating.
-
-        Like the real plugin, which reads a namespace informer, an answer may be reused for
-        NAMESPACE_CACHE_SECONDS of wall time: an active namespace seen that recently is taken
-        as still active (the namespace controller cleans up after that race, as in a cluster).
-        """
-        name = namespace or "default"
-        seen = self._active_namespaces.get(name)
-        if seen is not None and time.monotonic() - seen < NAMESPACE_CACHE_SECONDS:
-            return
-        kv = self.store.get(NAMESPACE.key(None, name))
-        if kv is None:
-            raise NotFound(
-                f'namespaces "{namespace}" not found',
-                details={"name": namespace, "kind": "namespaces"},
-            )
-        ns = loads(kv.value)
-        if ns["metadata"].get("deletionTimestamp"):
-            raise Forbidden(
-                f"unable to create new content in namespace {namespace} because it "
-                "is being terminated"
-            )
-        self._active_namespaces[name] = time.monotonic()
-
     def forget_namespace(self, name: str) -> None:
         """This server is terminating the namespace: admission must read it again."""
-        self._active_namespaces.pop(name, None)
-
-    def _allocate_ip(self, svc: dict[str, Any]) -> None:
-        spec = svc.setdefault("spec", {})
-        if spec.get("clusterIP") == "None" or spec.get("type") == "ExternalName":
-            return
-        if spec.get("clusterIP"):
-            spec.setdefault("clusterIPs", [spec["clusterIP"]])
-            return
-        kvs, _ = self.store.range("/registry/services/specs/")
-        used = {loads(kv.value).get("spec", {}).get("clusterIP") for kv in kvs}
-        ip = allocate_cluster_ip({u for u in used if u}, self.rng)
-        spec["clusterIP"] = ip
-        spec["clusterIPs"] = [ip]
+        self.namespaces.forget(name)
 
     def _already_exists(self, kind: Kind, name: str, existing: dict[str, Any]) -> AlreadyExists:
         prefix = (
@@ -628,26 +457,12 @@ class ApiServer:
         ops, entries = [], []
         for obj in initial_objects():
             kind = self.kind_for(obj)
-            self._prepare_create(kind, obj)
+            strategy.prepare_for_create(kind, obj, new_uid(self.rng), self.clock())
             md = obj["metadata"]
             key = kind.key(md.get("namespace"), md["name"])
             ops.append(Put(key, encode(obj), 0))
             entries.append(self._entry("kube-apiserver", "create", kind, key, "created", obj))
         self.store.txn(ops, entries)
-
-
-def qos_class(pod: dict[str, Any]) -> str:
-    """The pod's QoS class, as the pod registry sets it on create (qos.GetPodQOS)."""
-    containers = (pod.get("spec") or {}).get("containers") or []
-    resources = [c.get("resources") or {} for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in resources):
-        return "BestEffort"
-    for r in resources:
-        limits, requests = r.get("limits") or {}, r.get("requests") or {}
-        for name in ("cpu", "memory"):
-            if name not in limits or str(requests.get(name, limits[name])) != str(limits[name]):
-                return "Burstable"
-    return "Guaranteed"
 
 
 def _with_revision(entry: JournalEntry, revision: int) -> JournalEntry:
@@ -670,33 +485,3 @@ def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:
             if rest.count("/") == (1 if kind.namespaced else 0):
                 return kind
     return None
-
-
-def _finalizers_done(new: dict[str, Any], old: dict[str, Any]) -> bool:
-    """An update removed the last finalizer of a deleting object with no grace period left:
-    the apiserver deletes it (store.go ShouldDeleteDuringUpdate). A Namespace also waits for
-    its spec.finalizers (`kubernetes`: the namespace controller's)."""
-    md = new["metadata"]
-    pending = md.get("finalizers") or (new.get("spec") or {}).get("finalizers")
-    had = old["metadata"].get("finalizers") or (old.get("spec") or {}).get("finalizers")
-    return bool(
-        md.get("deletionTimestamp")
-        and not pending
-        and had
-        and not md.get("deletionGracePeriodSeconds")
-    )
-
-
-def _generation_changes(kind: Kind, new: dict[str, Any], old: dict[str, Any]) -> bool:
-    """Deployment: spec or annotations; ReplicaSet: spec; custom resources: all but metadata
-    and status (k8s-semantics.md section 2)."""
-    if kind.is_custom:
-        strip = lambda o: {k: v for k, v in o.items() if k not in ("metadata", "status")}  # noqa: E731
-        return strip(new) != strip(old)
-    if new.get("spec") != old.get("spec"):
-        return True
-    if kind.kind == "Deployment":
-        return (new["metadata"].get("annotations") or {}) != (
-            old["metadata"].get("annotations") or {}
-        )
-    return False
