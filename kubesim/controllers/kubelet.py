@@ -29,7 +29,12 @@ from typing import Any
 from kubesim.client.informer import Handler, object_of
 from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
 from kubesim.controllers.nodes import ready_condition
-from kubesim.controllers.podutil import container_names, is_terminal, set_condition
+from kubesim.controllers.podutil import (
+    container_names,
+    is_terminal,
+    patch_pod_status,
+    set_condition,
+)
 from kubesim.model.errors import NotFound
 from kubesim.model.objects import cache_key, format_timestamp
 
@@ -192,17 +197,7 @@ class Kubelet(Controller):
             live["status"] = status
             return live
 
-        try:
-            self.ctx.client.patch(
-                self.pod_kind,
-                pod["metadata"]["namespace"],
-                pod["metadata"]["name"],
-                mutate,
-                subresource="status",
-            )
-        except NotFound:
-            return False
-        return True
+        return patch_pod_status(self.ctx.client, self.pod_kind, pod, mutate)
 
     def _sync_node(self, name: str) -> None:
         """Register readiness: a Node without a Ready condition gets the kubelet's."""

@@ -4,16 +4,21 @@ What Kubernetes keeps in pkg/api/v1/pod (IsPodReady, IsPodAvailable, conditions)
 pkg/controller/controller_utils.go (IsPodActive) and pkg/api/v1/resource (pod requests):
 phase, readiness, availability after minReadySeconds, condition updates that keep
 lastTransitionTime when the status did not change, and resource requests as integers
-(cpu in millicores, memory in bytes). Objects passed in are never mutated.
+(cpu in millicores, memory in bytes). Objects passed in are never mutated; the one writer,
+`patch_pod_status`, PATCHes pods/status through the client.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cmp_to_key, lru_cache
 from typing import Any
 
 from kubesim.api.validation.quantity import QuantityError, quantity_of
+from kubesim.client.clientset import Client
+from kubesim.model.errors import NotFound
+from kubesim.model.kinds import Kind
 from kubesim.model.objects import parse_timestamp
 
 Object = dict[str, Any]
@@ -93,6 +98,24 @@ def set_condition(conditions: list[Object], new: Object) -> list[Object]:
     if not found:
         out.append(dict(new))
     return out
+
+
+def patch_pod_status(
+    client: Client, pod_kind: Kind, pod: Object, mutate: Callable[[Object], Object | None]
+) -> bool:
+    """PATCH pods/status of `pod` through `mutate` (None: nothing to write); False if the pod
+    is gone. How the kubelet's status manager and the scheduler write pod status."""
+    try:
+        client.patch(
+            pod_kind,
+            pod["metadata"]["namespace"],
+            pod["metadata"]["name"],
+            mutate,
+            subresource="status",
+        )
+    except NotFound:
+        return False
+    return True
 
 
 def container_names(pod: Object) -> list[str]:

@@ -12,7 +12,7 @@ DeletionObserved; label or owner changes re-evaluate the ReplicaSets concerned. 
    slow-start batches 1, 2, 4, ... (at most BurstReplicas=500 per sync), or delete the surplus
    in Kubernetes' preference order (podutil.pods_to_delete);
 4. write status (replicas, fullyLabeledReplicas, readyReplicas, availableReplicas,
-   observedGeneration) only when it changed.
+   observedGeneration) only when it changed (replicaset_status.py).
 
 Registered by controllers/__init__.py default_controllers; run by kubesim/sim.
 """
@@ -24,14 +24,14 @@ from typing import Any
 from kubesim.client.informer import Handler, object_of
 from kubesim.controllers.base import Controller, ControllerContext, InformerSpec, Requeue
 from kubesim.controllers.expectations import ControllerExpectations
-from kubesim.controllers.podutil import is_active, is_available, is_ready, pods_to_delete
-from kubesim.model.errors import ApiError, Conflict, NotFound
+from kubesim.controllers.podutil import is_active, is_ready, pods_to_delete
+from kubesim.controllers.replicaset_status import calculate_status, update_status
+from kubesim.model.errors import ApiError, NotFound
 from kubesim.model.labels import matches, selector_from_spec
 from kubesim.model.objects import (
     cache_key,
     controller_ref,
     deepcopy,
-    format_timestamp,
     labels_of,
     new_controller_ref,
     resource_version_of,
@@ -45,7 +45,6 @@ BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH_SIZE = 1
 #: a Pod index: pods without a controller, by namespace (the only ones a sync may adopt)
 ORPHANS = "orphans"
-STATUS_FIELDS = ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas")
 
 
 class ReplicaSetController(Controller):
@@ -180,8 +179,8 @@ class ReplicaSetController(Controller):
         error: ApiError | None = None
         if needs_sync and not rs["metadata"].get("deletionTimestamp"):
             error = self._manage_replicas(key, rs, pods)
-        status = self._calculate_status(rs, pods, error)
-        self._update_status(rs, status)
+        status = calculate_status(rs, pods, error, self.ctx.now())
+        update_status(self.ctx.client, self.rs_kind, rs, status)
         if error is not None:
             raise Requeue(str(error))
         min_ready = (rs.get("spec") or {}).get("minReadySeconds") or 0
@@ -341,88 +340,6 @@ class ReplicaSetController(Controller):
             ):
                 related.setdefault(pod["metadata"].get("uid", ""), pod)
         return list(related.values())
-
-    # ----------------------------------------------------------------------------- status
-    def _calculate_status(self, rs: Object, pods: list[Object], error: ApiError | None) -> Object:
-        spec = rs.get("spec") or {}
-        template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-        min_ready = spec.get("minReadySeconds") or 0
-        now = self.ctx.now()
-        status = deepcopy(rs.get("status") or {})
-        status["replicas"] = len(pods)
-        labeled = ready = available = 0
-        for pod in pods:
-            labels = labels_of(pod)
-            if all(labels.get(k) == v for k, v in template_labels.items()):
-                labeled += 1
-            if is_ready(pod):
-                ready += 1
-                if is_available(pod, min_ready, now):
-                    available += 1
-        status["fullyLabeledReplicas"] = labeled
-        status["readyReplicas"] = ready
-        status["availableReplicas"] = available
-        conditions = [
-            c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"
-        ]
-        if error is not None:
-            reason = "FailedCreate" if len(pods) < spec.get("replicas", 1) else "FailedDelete"
-            old = next(
-                (c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"),
-                None,
-            )
-            conditions.append(
-                old
-                or {
-                    "type": "ReplicaFailure",
-                    "status": "True",
-                    "reason": reason,
-                    "message": str(error),
-                    "lastTransitionTime": format_timestamp(now),
-                }
-            )
-        if conditions:
-            status["conditions"] = conditions
-        else:
-            status.pop("conditions", None)
-        return status
-
-    def _update_status(self, rs: Object, status: Object) -> None:
-        """updateReplicaSetStatus: skip when nothing changed; PUT /status with the cached
-        resourceVersion; on 409 retry once against the latest object (as the real controller
-        does after a GET)."""
-        generation = rs["metadata"].get("generation", 1)
-        old = rs.get("status") or {}
-        if (
-            all(old.get(f, 0) == status[f] for f in STATUS_FIELDS)
-            and old.get("conditions") == status.get("conditions")
-            and old.get("observedGeneration") == generation
-        ):
-            return
-        status["observedGeneration"] = generation
-        new = deepcopy(rs)
-        new["status"] = status
-        try:
-            self.ctx.client.update_status(new)
-        except NotFound:
-            return
-        except Conflict:
-
-            def mutate(live: Object) -> Object:
-                live["status"] = status
-                return live
-
-            try:
-                self.ctx.client.patch(
-                    self.rs_kind,
-                    rs["metadata"].get("namespace"),
-                    rs["metadata"]["name"],
-                    mutate,
-                    subresource="status",
-                    verb="update-status",
-                )
-            except NotFound:
-                return
 
 
 def _orphan_index(pod: Object) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.controllers import deployment_util as du
+from kubesim.controllers.deployment_conditions import TIMED_OUT_REASON, get_condition
 from kubesim.model.errors import KubesimError
 from kubesim.model.objects import annotations_of, controller_ref, deepcopy, uid_of
 
@@ -40,8 +41,8 @@ def rollout_status(
     status = deployment.get("status") or {}
     if deployment["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
         return "Waiting for deployment spec update to be observed...", False
-    cond = du.get_condition(status, "Progressing")
-    if cond is not None and cond.get("reason") == du.TIMED_OUT_REASON:
+    cond = get_condition(status, "Progressing")
+    if cond is not None and cond.get("reason") == TIMED_OUT_REASON:
         raise KubesimError(f'deployment "{name}" exceeded its progress deadline')
     waiting = f'Waiting for deployment "{name}" rollout to finish: '
     replicas = du.replicas_of(deployment)

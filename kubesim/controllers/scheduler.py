@@ -19,22 +19,29 @@ The per-node totals are the scheduler cache's NodeInfo, kept up to date by the p
 (recomputed from the informer after a relist). A pod that fits nowhere gets PodScheduled=False
 reason Unschedulable with kube-scheduler v1.32's message, a FailedScheduling event, and waits
 (like the unschedulable queue) until a node is added or changes, or a bound pod goes away; it is
-then retried after its backoff (1 s doubling to 10 s). Run by kubesim/sim.
+then retried after its backoff (1 s doubling to 10 s). The plugins and the failure message are in
+scheduler_plugins.py. Run by kubesim/sim.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from kubesim.client.informer import Handler, object_of
 from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
 from kubesim.controllers.podutil import (
-    bytes_of,
     is_terminal,
-    milli_cpu,
+    patch_pod_status,
     pod_requests,
     set_condition,
+)
+from kubesim.controllers.scheduler_plugins import (
+    NodeInfo,
+    Usage,
+    filter_node,
+    fit_error,
+    node_ready,
+    score_nodes,
 )
 from kubesim.model.errors import Conflict, NotFound
 from kubesim.model.objects import (
@@ -50,43 +57,6 @@ SCHEDULER_NAME = "default-scheduler"
 #: kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds
 INITIAL_BACKOFF = 1.0
 MAX_BACKOFF = 10.0
-NOT_HELPFUL = "Preemption is not helpful for scheduling"
-NO_VICTIMS = "No preemption victims found for incoming pod"
-NOT_READY_TAINT = "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
-
-
-Usage = tuple[int, int, int, int, str]  # cpu, memory, scoring cpu, scoring memory, owner uid
-
-
-@dataclass
-class NodeInfo:
-    """What is allocated on one node: requests summed over its (and assumed) pods, and how many
-    pods of each controller (ReplicaSet) it runs, for spreading."""
-
-    pods: int = 0
-    cpu: int = 0
-    memory: int = 0
-    # the non-zero requests, for scoring
-    score_cpu: int = 0
-    score_memory: int = 0
-    owners: dict[str, int] = field(default_factory=dict)
-    members: dict[str, Usage] = field(default_factory=dict)
-
-    def add(self, key: str, usage: Usage) -> None:
-        self.members[key] = usage
-        self._count(usage, 1)
-
-    def remove(self, key: str) -> None:
-        self._count(self.members.pop(key), -1)
-
-    def _count(self, usage: Usage, sign: int) -> None:
-        self.pods += sign
-        self.cpu += sign * usage[0]
-        self.memory += sign * usage[1]
-        self.score_cpu += sign * usage[2]
-        self.score_memory += sign * usage[3]
-        if usage[4]:
-            self.owners[usage[4]] = self.owners.get(usage[4], 0) + sign
 
 
 def _pending(pod: Object) -> bool:
@@ -101,13 +71,6 @@ def _pending(pod: Object) -> bool:
 def _usage(pod: Object) -> Usage:
     owner = (controller_ref(pod) or {}).get("uid", "")
     return (*pod_requests(pod), *pod_requests(pod, non_zero=True), owner)
-
-
-def _ready(node: Object) -> bool:
-    for cond in (node.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
 
 
 class Scheduler(Controller):
@@ -212,7 +175,7 @@ class Scheduler(Controller):
             old.get("spec") != cur.get("spec")
             or (old.get("status") or {}).get("allocatable")
             != (cur.get("status") or {}).get("allocatable")
-            or _ready(old) != _ready(cur)
+            or node_ready(old) != node_ready(cur)
         ):
             self._retry_unschedulable()
 
@@ -241,12 +204,12 @@ class Scheduler(Controller):
         fits: list[Object] = []
         reasons: dict[str, list[str]] = {}
         for node in nodes:
-            why = self._filter(node, cpu, memory)
+            why = filter_node(node, self.node_infos, cpu, memory)
             if why:
                 reasons[node["metadata"]["name"]] = why
             else:
                 fits.append(node)
-        feasible = self._scores(fits, score_cpu, score_memory, owner)
+        feasible = score_nodes(fits, self.node_infos, score_cpu, score_memory, owner)
         if not feasible:
             self._unschedulable(pod, len(nodes), reasons)
             return None
@@ -255,39 +218,6 @@ class Scheduler(Controller):
         chosen = winners[0] if len(winners) == 1 else self.ctx.rng.choice(winners)
         self._bind(pod, chosen)
         return None
-
-    def _filter(self, node: Object, cpu: int, memory: int) -> list[str]:
-        """The Filter plugins' reasons why the pod cannot go on this node (empty: it fits)."""
-        if (node.get("spec") or {}).get("unschedulable"):
-            return ["node(s) were unschedulable"]
-        if not _ready(node):
-            return [NOT_READY_TAINT]
-        allocatable = (node.get("status") or {}).get("allocatable") or {}
-        info = self.node_infos.get(node["metadata"]["name"]) or NodeInfo()
-        why = []
-        if info.pods + 1 > _int(allocatable.get("pods", "110"), pods=True):
-            why.append("Too many pods")
-        if cpu and info.cpu + cpu > _int(allocatable.get("cpu", "0"), cpu=True):
-            why.append("Insufficient cpu")
-        if memory and info.memory + memory > _int(allocatable.get("memory", "0")):
-            why.append("Insufficient memory")
-        return why
-
-    def _scores(
-        self, nodes: list[Object], cpu: int, memory: int, owner: str
-    ) -> list[tuple[int, str]]:
-        """Score plugins: NodeResourcesFit (LeastAllocated, weight 1) and PodTopologySpread's
-        system default (spread a controller's pods over hostnames, weight 2)."""
-        infos = [self.node_infos.get(n["metadata"]["name"]) or NodeInfo() for n in nodes]
-        counts = [info.owners.get(owner, 0) if owner else 0 for info in infos]
-        most, least = max(counts, default=0), min(counts, default=0)
-        scored = []
-        for node, info, count in zip(nodes, infos, counts, strict=True):
-            spread = 100 * (most + least - count) // most if most else 100
-            scored.append(
-                (_least_allocated(node, info, cpu, memory) + 2 * spread, node["metadata"]["name"])
-            )
-        return scored
 
     def _bind(self, pod: Object, node: str) -> None:
         md = pod["metadata"]
@@ -335,53 +265,9 @@ class Scheduler(Controller):
                 status.setdefault("phase", "Pending")
                 return live
 
-            try:
-                self.ctx.client.patch(
-                    self.pod_kind,
-                    pod["metadata"]["namespace"],
-                    pod["metadata"]["name"],
-                    mutate,
-                    subresource="status",
-                )
-            except NotFound:
+            if not patch_pod_status(self.ctx.client, self.pod_kind, pod, mutate):
                 return
         self.ctx.record_event(pod, "Warning", "FailedScheduling", message)
-
-
-def fit_error(total: int, reasons: dict[str, list[str]]) -> str:
-    """FitError.Error() of v1.32, with the default preemption plugin's PostFilter message:
-    `0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available:
-    3 No preemption victims found for incoming pod.`"""
-    if total == 0:
-        return "no nodes available to schedule pods"
-    histogram: dict[str, int] = {}
-    preemption: dict[str, int] = {}
-    for why in reasons.values():
-        for reason in why:
-            histogram[reason] = histogram.get(reason, 0) + 1
-        # only resources can be freed by preempting pods (none have a lower priority here)
-        unresolvable = any(r.startswith("node(s)") for r in why)
-        outcome = NOT_HELPFUL if unresolvable else NO_VICTIMS
-        preemption[outcome] = preemption.get(outcome, 0) + 1
-    filtered = ", ".join(sorted(f"{n} {r}" for r, n in histogram.items()))
-    post = ", ".join(sorted(f"{n} {r}" for r, n in preemption.items()))
-    return (
-        f"0/{total} nodes are available: {filtered}. "
-        f"preemption: 0/{total} nodes are available: {post}."
-    )
-
-
-def _least_allocated(node: Object, info: NodeInfo, cpu: int, memory: int) -> int:
-    """The mean free share (0..100) of cpu and memory once the pod is placed."""
-    allocatable = (node.get("status") or {}).get("allocatable") or {}
-    total = 0
-    for used, capacity in (
-        (info.score_cpu + cpu, _int(allocatable.get("cpu", "0"), cpu=True)),
-        (info.score_memory + memory, _int(allocatable.get("memory", "0"))),
-    ):
-        if capacity > 0 and used <= capacity:
-            total += (capacity - used) * 100 // capacity
-    return total // 2
 
 
 def _spec_changed(old: Object, cur: Object) -> bool:
@@ -396,11 +282,3 @@ def _spec_changed(old: Object, cur: Object) -> bool:
         return md, pod.get("spec")
 
     return strip(old) != strip(cur)
-
-
-def _int(value: Any, *, cpu: bool = False, pods: bool = False) -> int:
-    """An allocatable quantity as an integer (cpu in millicores)."""
-    try:
-        return milli_cpu(value) if cpu else bytes_of(value)
-    except ValueError:
-        return 0 if not pods else 110

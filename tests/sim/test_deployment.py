@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from kubesim.api.apply import apply
+from kubesim.controllers import deployment_replicas as dr
 from kubesim.controllers import deployment_util as du
 from kubesim.controllers.deployment import DeploymentController
+from kubesim.controllers.deployment_conditions import get_condition
 from kubesim.controllers.nodes import ensure_nodes
 from kubesim.controllers.rollout import (
     rollback,
@@ -87,7 +89,7 @@ def test_hash_alphabet_and_fnv():
     ],
 )
 def test_resolve_fenceposts(replicas, surge, unavailable, expected):
-    assert du.resolve_fenceposts(surge, unavailable, replicas) == expected
+    assert dr.resolve_fenceposts(surge, unavailable, replicas) == expected
 
 
 def test_equal_ignore_hash():
@@ -211,7 +213,7 @@ def replay_steps(plane, since: int, new_hash: str):
     available: dict[str, int] = {}
     for rs in plane.api.list(RS, "default", revision=since)[0]:
         specs[rs["metadata"]["name"]] = rs["spec"]["replicas"]
-        available[rs["metadata"]["name"]] = du.status_int(rs, "availableReplicas")
+        available[rs["metadata"]["name"]] = dr.status_int(rs, "availableReplicas")
     steps, totals, availability = [], [], []
     if any(n.endswith(new_hash) for n in specs):  # the state at `since` comes first
         new = sum(v for n, v in specs.items() if n.endswith(new_hash))
@@ -223,7 +225,7 @@ def replay_steps(plane, since: int, new_hash: str):
             available.pop(name, None)
         else:
             specs[name] = ev.obj["spec"]["replicas"]
-            available[name] = du.status_int(ev.obj, "availableReplicas")
+            available[name] = dr.status_int(ev.obj, "availableReplicas")
         new = sum(v for n, v in specs.items() if n.endswith(new_hash))
         old = sum(v for n, v in specs.items() if not n.endswith(new_hash))
         if any(n.endswith(new_hash) for n in specs) and (not steps or steps[-1] != (new, old)):
@@ -352,7 +354,7 @@ def test_stale_old_rs_status_never_scales_an_old_replica_set_up(make_plane):
     plane.run_until_settled()
     old, new = replica_sets(plane)
     assert (new["spec"]["replicas"], old["spec"]["replicas"]) == (8, 5)
-    assert du.status_int(old, "availableReplicas") == 8  # not caught up with the scale-down
+    assert dr.status_int(old, "availableReplicas") == 8  # not caught up with the scale-down
     since = plane.store.current_revision()
     set_rs_status(plane, new, 5, 5)  # the new RS's status, while the old one's is still stale
     assert not plane.run_until_settled(until=plane.clock.now() + 5)  # retrying, rate limited
@@ -423,7 +425,7 @@ def test_paused_deployment_does_not_roll_out(make_plane):
     set_image(plane, "nginx:1.28")
     assert plane.run_until_settled()
     assert len(replica_sets(plane)) == 1
-    cond = du.get_condition(get_deploy(plane)["status"], "Progressing")
+    cond = get_condition(get_deploy(plane)["status"], "Progressing")
     assert (cond["status"], cond["reason"], cond["message"]) == (
         "Unknown",
         "DeploymentPaused",
@@ -432,7 +434,7 @@ def test_paused_deployment_does_not_roll_out(make_plane):
     patch_spec(plane, paused=False)
     assert plane.run_until_settled()
     assert [r["spec"]["replicas"] for r in replica_sets(plane)] == [0, 2]
-    cond = du.get_condition(get_deploy(plane)["status"], "Progressing")
+    cond = get_condition(get_deploy(plane)["status"], "Progressing")
     assert cond["reason"] == "NewReplicaSetAvailable"
 
 
@@ -467,7 +469,7 @@ def test_progress_deadline_exceeded(make_plane):
     assert plane.run_until_settled()  # nobody makes pods: it times out, then stops requeueing
     d = get_deploy(plane)
     [rs] = replica_sets(plane)
-    cond = du.get_condition(d["status"], "Progressing")
+    cond = get_condition(d["status"], "Progressing")
     assert (cond["status"], cond["reason"]) == ("False", "ProgressDeadlineExceeded")
     assert cond["message"] == f'ReplicaSet "{rs["metadata"]["name"]}" has timed out progressing.'
     assert 30 < plane.clock.now() - start < 40
@@ -667,8 +669,8 @@ def test_scaling_during_a_rollout_is_proportional(make_plane):
     # times 23 / its max-replicas annotation 13, rounded), the larger ReplicaSet first
     new0, old0 = steps[0]
     first, second = sorted([old0, new0], reverse=True)
-    share1 = min(du.go_round(first * 23 / 13) - first, 10)
-    share2 = min(du.go_round(second * 23 / 13) - second, 10 - share1)
+    share1 = min(dr.go_round(first * 23 / 13) - first, 10)
+    share2 = min(dr.go_round(second * 23 / 13) - second, 10 - share1)
     grown = {first: first + share1 + (10 - share1 - share2), second: second + share2}
     assert (grown[new0], grown[old0]) in steps  # the old ReplicaSet grows too
     assert [r["spec"]["replicas"] for r in replica_sets(plane)] == [0, 20]
