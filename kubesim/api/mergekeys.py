@@ -5,7 +5,8 @@ patchMergeKey:"name"`, `patchStrategy:"retainKeys"`), published in OpenAPI as
 `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`. Here it is a table from a type
 name to its fields; each field names the type of its value (or of its list's elements) so that
 lookups can walk down an object. A field not in the table has no strategy: maps merge key by key,
-lists are replaced whole. Used by `kubesim.api.merge`.
+lists are replaced whole. Used by `kubesim.api.merge` and the strategic patch modules
+(`kubesim.api.strategicdiff`, `kubesim.api.strategicapply`).
 
 Sources: k8s.io/api core/v1/types.go, apps/v1/types.go, apimachinery meta/v1/types.go (v1.32).
 """

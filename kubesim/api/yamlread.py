@@ -2,9 +2,10 @@
 
 kubectl never types YAML with a YAML 1.1 library such as PyYAML: sigs.k8s.io/yaml decodes with its
 go-yaml v2 fork and then marshals to JSON. This module reproduces that: libyaml (through PyYAML's C
-parser when present) only produces events; the node graph, scalar typing (`resolve`), merge keys,
-the alias-expansion guard and the key-to-string conversion follow go-yaml v2 and sigs.k8s.io/yaml.
-Called by `kubesim.api.manifest`, which splits files into documents and checks the results.
+parser when present) only produces events; the node graph, merge keys, the alias-expansion guard
+and the key-to-string conversion follow go-yaml v2 and sigs.k8s.io/yaml, and each scalar is typed
+by `kubesim.api.yamlscalar`. Called by `kubesim.api.manifest`, which splits files into documents
+and checks the results.
 
 Deliberate differences from kubectl: tags that name Python objects are refused (kubectl ignores
 them), and error line numbers are the true 1-based lines (go-yaml reports parser errors one line
@@ -13,53 +14,27 @@ early).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
-import re
-import struct
 from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from kubesim.api.yamlscalar import (
+    BINARY,
+    MERGE,
+    RESOLVABLE,
+    YamlError,
+    go_float32_key,
+    resolve,
+    short,
+)
 
-STR, BINARY = "tag:yaml.org,2002:str", "tag:yaml.org,2002:binary"
-INT, FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-BOOL, NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
-TIMESTAMP, MERGE = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"
-_RESOLVABLE = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
+_KNOWN_TAGS = RESOLVABLE | {BINARY, "!"}  # the tags not reported as ignored
 
 # Nesting levels, aliases expanded (go-yaml v2 allows 10,000; Python recursion allows less).
 MAX_DEPTH = 300
-
-_WORDS: dict[str, tuple[str, Any]] = {}
-for _tag, _value, _words in (
-    (BOOL, True, "y Y yes Yes YES true True TRUE on On ON"),
-    (BOOL, False, "n N no No NO false False FALSE off Off OFF"),
-    (NULL, None, "~ null Null NULL"),
-    (FLOAT, math.nan, ".nan .NaN .NAN"),
-    (FLOAT, math.inf, ".inf .Inf .INF +.inf +.Inf +.INF"),
-    (FLOAT, -math.inf, "-.inf -.Inf -.INF"),
-):
-    for _word in _words.split():
-        _WORDS[_word] = (_tag, _value)
-_WORDS[""] = (NULL, None)
-_HINT = {**dict.fromkeys("+-0123456789", "D"), **dict.fromkeys("yYnNtTfFoO~", "M"), ".": "."}
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_GO_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")  # strconv.ParseFloat on text starting "."
-_DIGITS = {16: re.compile(r"[0-9a-fA-F]+"), 10: re.compile(r"[0-9]+"), 8: re.compile(r"[0-7]+"),
-           2: re.compile(r"[01]+")}  # fmt: skip
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d\d?)-(\d\d?)"
-    r"(?:([Tt])(\d\d?):(\d\d?):(\d\d?)(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
-    r"|( )(\d\d?):(\d\d?):(\d\d?)(?:\.\d+)?)?"
-)
-
-
-class YamlError(Exception):
-    """The document cannot be decoded; the message is one line in go-yaml's words."""
 
 
 class _Node:
@@ -74,10 +49,6 @@ class _Node:
         self.children: list[_Node] = []
         self.target: _Node | None = None
         self.name = ""
-
-
-def _short(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def compose(text: str, first_line: int) -> tuple[_Node | None, bool, bool]:
@@ -121,7 +92,7 @@ def compose(text: str, first_line: int) -> tuple[_Node | None, bool, bool]:
                 node = _Node(kind, line, event.tag)
             if node.tag and node.tag.startswith(_PYTHON_TAG):
                 raise YamlError(
-                    f"yaml: line {line}: tag {_short(node.tag)} is refused: "
+                    f"yaml: line {line}: tag {short(node.tag)} is refused: "
                     "kubesim never constructs objects from YAML tags"
                 )
             anchor = getattr(event, "anchor", None)
@@ -134,7 +105,7 @@ def compose(text: str, first_line: int) -> tuple[_Node | None, bool, bool]:
             if node.kind in ("seq", "map"):
                 stack.append(node)
                 if len(stack) > MAX_DEPTH:
-                    raise YamlError(f"yaml: line {line}: nested more than {MAX_DEPTH} levels deep")
+                    raise _too_deep(line)
         try:
             trailing = not loader.check_event(yaml.StreamEndEvent)
         except yaml.YAMLError:
@@ -153,8 +124,21 @@ def compose(text: str, first_line: int) -> tuple[_Node | None, bool, bool]:
         loader.dispose()
 
 
+def _too_deep(line: int) -> YamlError:
+    return YamlError(f"yaml: line {line}: nested more than {MAX_DEPTH} levels deep")
+
+
 def _is_merge(node: _Node) -> bool:
     return node.kind == "scalar" and node.value == "<<" and (node.plain or node.tag == MERGE)
+
+
+def _merge_sources(value: _Node) -> list[_Node]:
+    """The nodes a `<<` value merges, in go-yaml v2's order (a sequence is applied last first)."""
+    return list(reversed(value.children)) if value.kind == "seq" else [value]
+
+
+def _deref(node: _Node) -> _Node | None:
+    return node.target if node.kind == "alias" else node
 
 
 def check_aliasing(root: _Node) -> None:
@@ -185,8 +169,7 @@ def check_aliasing(root: _Node) -> None:
             pairs = node.children
             for i in range(0, len(pairs) - 1, 2):
                 if _is_merge(pairs[i]):
-                    value = pairs[i + 1]
-                    for part in reversed(value.children) if value.kind == "seq" else [value]:
+                    for part in _merge_sources(pairs[i + 1]):
                         visit(part)
                 else:
                     visit(pairs[i])
@@ -205,83 +188,6 @@ def _allowed_ratio(decodes: int) -> float:
     if decodes >= high:
         return 0.10
     return 0.99 - 0.89 * (decodes - low) / (high - low)
-
-
-def resolve(tag: str | None, value: str, plain: bool) -> tuple[str, Any]:
-    """go-yaml v2's scalar typing: (resolved tag, Python value); timestamps stay strings."""
-    if tag is None:
-        if not plain:
-            return STR, value
-        tag = ""
-    elif tag == BINARY:
-        try:
-            data = base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
-        except (binascii.Error, ValueError):
-            raise YamlError("yaml: !!binary value contains invalid base64 data") from None
-        return STR, data.decode("utf-8", "replace")
-    if tag and tag not in _RESOLVABLE:
-        return tag, value  # "!" and unknown tags: the text, as a string
-    rtag, out = _resolve_text(tag, value)
-    if tag in ("", rtag, STR):
-        return rtag, (value if rtag == TIMESTAMP else out)
-    if tag == FLOAT and rtag == INT:
-        return FLOAT, float(out)
-    raise YamlError(f"yaml: cannot decode {_short(rtag)} `{value}` as a {_short(tag)}")
-
-
-def _resolve_text(tag: str, value: str) -> tuple[str, Any]:
-    hint = _HINT.get(value[0], "") if value else "N"
-    if not hint or tag == STR:
-        return STR, value
-    if value in _WORDS:
-        return _WORDS[value]
-    if hint == "." and _GO_FLOAT.fullmatch(value):
-        return FLOAT, float(value)
-    if hint == "D":
-        if tag in ("", TIMESTAMP) and _is_timestamp(value):
-            return TIMESTAMP, value
-        plain = value.replace("_", "")
-        number = _go_parse_int(plain)
-        if number is not None and (-(2**63) <= number < 2**64):
-            if number >= 2**63 and plain[0] == "+":
-                number = None  # ParseUint refuses a sign
-            else:
-                return INT, number
-        if _YAML_FLOAT.fullmatch(plain):
-            result = float(plain)
-            if not math.isinf(result):  # strconv.ParseFloat fails on overflow: left a string
-                return FLOAT, result
-    return STR, value
-
-
-def _go_parse_int(text: str) -> int | None:
-    """strconv.ParseInt(text, 0, ...) syntax (0x, 0o, 0b, leading-0 octal), without range checks."""
-    sign = -1 if text[:1] == "-" else 1
-    body = text[1:] if text[:1] in "+-" else text
-    base = 10
-    if len(body) > 1 and body[0] == "0":
-        base, body = {"x": (16, body[2:]), "o": (8, body[2:]), "b": (2, body[2:])}.get(
-            body[1].lower(), (8, body[1:])
-        )
-    if not _DIGITS[base].fullmatch(body):
-        return None
-    return sign * int(body, base)
-
-
-def _is_timestamp(text: str) -> bool:
-    match = _TIMESTAMP.fullmatch(text)
-    if not match:
-        return False
-    year, month, day = (int(g) for g in match.group(1, 2, 3))
-    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-            31, 31, 30, 31, 30, 31]  # fmt: skip
-    if not (1 <= month <= 12 and 1 <= day <= days[month - 1]):
-        return False
-    clock = match.group(5, 6, 7) if match.group(4) else match.group(9, 10, 11)
-    if clock[0] is None:
-        return True
-    hour, minute, second = (int(g) for g in clock)
-    return hour < 24 and minute < 60 and second < 60
 
 
 class Builder:
@@ -310,15 +216,15 @@ class Builder:
     def nested(self, node: _Node) -> Any:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise YamlError(f"yaml: line {node.line}: nested more than {MAX_DEPTH} levels deep")
+            raise _too_deep(node.line)
         try:
             return self.build(node)
         finally:
             self.depth -= 1
 
     def ignored_tag(self, node: _Node) -> None:
-        if node.tag and node.tag != "!" and node.tag not in _RESOLVABLE | {BINARY}:
-            self.warn(f"tag {_short(node.tag)} at line {node.line} is ignored, as kubectl does")
+        if node.tag and node.tag not in _KNOWN_TAGS:
+            self.warn(f"tag {short(node.tag)} at line {node.line} is ignored, as kubectl does")
 
     def scalar(self, node: _Node) -> Any:
         self.ignored_tag(node)
@@ -357,9 +263,8 @@ class Builder:
             out[key] = self.nested(value_node)
 
     def merge(self, node: _Node, out: dict[str, Any]) -> None:
-        parts = list(reversed(node.children)) if node.kind == "seq" else [node]
-        for part in parts:
-            target = part.target if part.kind == "alias" else part
+        for part in _merge_sources(node):
+            target = _deref(part)
             if target is None or target.kind != "map":
                 raise YamlError(
                     f"yaml: line {node.line}: "
@@ -372,7 +277,7 @@ class Builder:
                 self.depth -= 1
 
     def key(self, node: _Node) -> str:
-        target = node.target if node.kind == "alias" else node
+        target = _deref(node)
         if target is None or target.kind != "scalar":
             raise YamlError(
                 f"yaml: line {node.line}: invalid map key: a mapping key must be a scalar"
@@ -390,37 +295,6 @@ class Builder:
         raise YamlError(
             f"unsupported map key of type: {kind}, key: `{target.value}` at line {node.line}"
         )
-
-
-def go_float32_key(value: float) -> str:
-    """strconv.FormatFloat(value, 'g', -1, 32), with go-yaml's names for infinities and NaN."""
-    if math.isnan(value):
-        return ".nan"
-    try:
-        single = struct.unpack("f", struct.pack("f", value))[0]
-    except OverflowError:
-        single = math.copysign(math.inf, value)
-    if math.isinf(single):
-        return ".inf" if single > 0 else "-.inf"
-    if single == 0:
-        return "-0" if math.copysign(1, single) < 0 else "0"
-    for precision in range(1, 10):
-        text = f"{abs(single):.{precision - 1}e}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == abs(single):
-            break
-    mantissa, exponent_text = text.split("e")
-    digits = mantissa.replace(".", "").rstrip("0") or "0"
-    exponent = int(exponent_text)
-    sign = "-" if single < 0 else ""
-    if exponent < -4 or exponent >= 6:
-        frac = "." + digits[1:] if len(digits) > 1 else ""
-        return f"{sign}{digits[0]}{frac}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
-    point = exponent + 1
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def decode_yaml(text: str, first_line: int) -> tuple[Any, list[str]]:

@@ -2,7 +2,8 @@
 
 Objects are kept by client-go's key (`ns/name`, or `name` when cluster-scoped) with built-in
 indexes by namespace, by controller owner UID, by any owner UID and by label `key=value`, plus
-optional custom index functions (client-go Indexers), e.g. pods by `spec.nodeName`.
+optional custom index functions (client-go Indexers), e.g. pods by `spec.nodeName`; the index
+upkeep is kubesim.client.index's.
 
 Objects are stored and handed out AS GIVEN: no copy on write, none on read (this is what keeps a
 100,000-object relist fast, and what client-go does). So objects returned by get/list/by_* are
@@ -22,25 +23,14 @@ with what the cache returns, and by controllers through their listers.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 
-from kubesim.model.labels import Requirement, Selector
-from kubesim.model.objects import Object, cache_key, labels_of
-
-#: An index function: the index values of one object (client-go IndexFunc).
-IndexFunc = Callable[[Object], list[str]]
-
-_KeySet = dict[str, None]  # an insertion-ordered set of keys
-_Refs = tuple[str, str, tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
-# what one object contributes to the built-in indexes:
-# (namespace, controller uid, owner uids, labels (k, v), custom (index name, value))
-
-
-_EMPTY: dict[str, Any] = {}
+from kubesim.client.index import EMPTY, Indexes, IndexFunc, Refs
+from kubesim.model.labels import Selector
+from kubesim.model.objects import Object, cache_key
 
 
 class MutationError(AssertionError):
@@ -66,22 +56,6 @@ def _fingerprint(obj: Object) -> int:
     return hash(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
 
 
-def _add_to(index: dict[str, _KeySet], value: str, key: str) -> None:
-    keys = index.get(value)
-    if keys is None:
-        index[value] = {key: None}
-    else:
-        keys[key] = None
-
-
-def _remove_from(index: dict[str, _KeySet], value: str, key: str) -> None:
-    keys = index.get(value)
-    if keys is not None:
-        keys.pop(key, None)
-        if not keys:
-            del index[value]
-
-
 class Indexer:
     """client-go's Indexer over plain object dicts (see the module docstring for the rules)."""
 
@@ -99,12 +73,8 @@ class Indexer:
 
     def _clear(self) -> None:
         self._items: dict[str, Object] = {}
-        self._refs: dict[str, _Refs] = {}
-        self._by_namespace: dict[str, _KeySet] = {}
-        self._by_controller: dict[str, _KeySet] = {}
-        self._by_owner: dict[str, _KeySet] = {}
-        self._by_label: dict[str, dict[str, _KeySet]] = {}  # label key -> value -> keys
-        self._by_index: dict[str, dict[str, _KeySet]] = {name: {} for name in self.indexers}
+        self._refs: dict[str, Refs] = {}
+        self._indexes = Indexes(self.indexers)
         self._fingerprints: dict[str, int] = {}
         self._mutated: dict[str, None] = {}
 
@@ -134,63 +104,30 @@ class Indexer:
         if not namespace:
             return self.list()
         items = self._items
-        return [items[k] for k in self._by_namespace.get(namespace, ())]
+        return [items[k] for k in self._indexes.by_namespace.get(namespace, ())]
 
     def by_controller(self, uid: str) -> list[Object]:
         """Objects whose controller ownerReference has this UID."""
         items = self._items
-        return [items[k] for k in self._by_controller.get(uid, ())]
+        return [items[k] for k in self._indexes.by_controller.get(uid, ())]
 
     def by_owner(self, uid: str) -> list[Object]:
         """Objects with any ownerReference of this UID (controller or not)."""
         items = self._items
-        return [items[k] for k in self._by_owner.get(uid, ())]
+        return [items[k] for k in self._indexes.by_owner.get(uid, ())]
 
     def by_index(self, name: str, value: str) -> list[Object]:
         """Objects a custom index function mapped to `value` (client-go ByIndex)."""
-        if name not in self._by_index:
+        by_index = self._indexes.by_index
+        if name not in by_index:
             raise KeyError(f"index with name {name} does not exist")
         items = self._items
-        return [items[k] for k in self._by_index[name].get(value, ())]
+        return [items[k] for k in by_index[name].get(value, ())]
 
     def by_selector(self, namespace: str | None, selector: Selector) -> list[Object]:
-        """Objects in `namespace` ("" or None: all) whose labels match `selector`.
-
-        Every result is in the namespace's key set and, for each `In` requirement, in the label
-        index's keys for its values: the smallest of these sets drives, membership in the others
-        filters, and the remaining requirements (NotIn, Exists, DoesNotExist) are checked on the
-        candidates' labels. Results come in the driving set's insertion order.
-        """
-        required: list[_KeySet] = []
-        rest: list[Requirement] = []
-        if namespace:
-            ns_keys = self._by_namespace.get(namespace)
-            if not ns_keys:
-                return []
-            required.append(ns_keys)
-        for req in selector:
-            if req.operator != "In":
-                rest.append(req)
-                continue
-            values = self._by_label.get(req.key) or _EMPTY
-            sets = [values[v] for v in dict.fromkeys(req.values) if v in values]
-            if not sets:
-                return []
-            required.append(_union(sets))
-        items = self._items
-        if required:
-            required.sort(key=len)
-            driver, others = required[0], required[1:]
-            keys: Iterable[str] = (k for k in driver if all(k in o for o in others))
-        else:
-            keys = items
-        if not rest:
-            return [items[k] for k in keys]
-        return [
-            obj
-            for obj in (items[k] for k in keys)
-            if all(req.matches(labels_of(obj)) for req in rest)
-        ]
+        """Objects in `namespace` ("" or None: all) whose labels match `selector` (see
+        Indexes.select for how the indexes answer it)."""
+        return self._indexes.select(self._items, namespace, selector)
 
     @property
     def resource_version(self) -> int:
@@ -207,12 +144,12 @@ class Indexer:
         """Store `obj` under its key, keeping the indexes right; returns the previous object."""
         key = cache_key(obj)
         old = self._items.get(key)
-        refs = self._refs_of(obj)
+        refs = self._indexes.refs_of(obj)
         if old is not None:
             self._check_leaving(key, old)
-            self._reindex(key, self._refs[key], refs)
+            self._indexes.move(key, self._refs[key], refs)
         else:
-            self._index(key, refs)
+            self._indexes.add(key, refs)
         self._items[key] = obj
         self._refs[key] = refs
         if self.check_mutation:
@@ -227,7 +164,7 @@ class Indexer:
         if old is None:
             return None
         self._check_leaving(key, old)
-        self._unindex(key, self._refs.pop(key))
+        self._indexes.remove(key, self._refs.pop(key))
         self._fingerprints.pop(key, None)
         return old
 
@@ -256,17 +193,18 @@ class Indexer:
         old_items, old_fingerprints, mutated = self._items, self._fingerprints, self._mutated
         self._clear()
         self._mutated = mutated
-        items, refs_map, refs_of, index = self._items, self._refs, self._refs_of, self._index
+        indexes = self._indexes
+        items, refs_map, refs_of, index = self._items, self._refs, indexes.refs_of, indexes.add
         deltas = ReplaceDeltas()
         added, updated = deltas.added, deltas.updated
         rv = self._rv
         for obj in objects:
-            meta = obj.get("metadata") or _EMPTY
+            meta = obj.get("metadata") or EMPTY
             ns = meta.get("namespace") or ""
             key = f"{ns}/{meta.get('name', '')}" if ns else meta.get("name", "")
             refs = refs_of(obj, meta)
             if key in items:  # listed twice: the last one wins; the deltas already name it
-                self._reindex(key, refs_map[key], refs)
+                indexes.move(key, refs_map[key], refs)
             else:
                 old = old_items.get(key)
                 if old is None:
@@ -315,111 +253,7 @@ class Indexer:
             self._mutated[key] = None
 
     # -- indexing --------------------------------------------------------------------------
-
-    def _refs_of(self, obj: Object, meta: dict[str, Any] | None = None) -> _Refs:
-        if meta is None:
-            meta = obj.get("metadata") or _EMPTY
-        controller = ""
-        owners: tuple[str, ...] = ()
-        owner_refs = meta.get("ownerReferences")
-        if owner_refs:
-            uids: dict[str, None] = {}
-            for ref in owner_refs:
-                uid = ref.get("uid", "")
-                uids[uid] = None
-                if not controller and ref.get("controller"):
-                    controller = uid
-            owners = tuple(uids)
-        labels = meta.get("labels")
-        custom: tuple[tuple[str, str], ...] = ()
-        if self.indexers:
-            custom = tuple((name, value) for name, fn in self.indexers.items() for value in fn(obj))
-        return (
-            meta.get("namespace") or "",
-            controller,
-            owners,
-            tuple(labels.items()) if labels else (),
-            custom,
-        )
-
-    def _index(self, key: str, refs: _Refs) -> None:
-        namespace, controller, owners, labels, custom = refs
-        if namespace:
-            try:
-                self._by_namespace[namespace][key] = None
-            except KeyError:
-                self._by_namespace[namespace] = {key: None}
-        if controller:
-            try:
-                self._by_controller[controller][key] = None
-            except KeyError:
-                self._by_controller[controller] = {key: None}
-        by_owner = self._by_owner
-        for uid in owners:
-            try:
-                by_owner[uid][key] = None
-            except KeyError:
-                by_owner[uid] = {key: None}
-        by_label = self._by_label
-        for lk, lv in labels:
-            try:
-                by_label[lk][lv][key] = None
-            except KeyError:
-                by_label.setdefault(lk, {})[lv] = {key: None}
-        for name, value in custom:
-            _add_to(self._by_index[name], value, key)
-
-    def _reindex(self, key: str, old: _Refs, new: _Refs) -> None:
-        """Move `key` between index entries, leaving it in place where nothing changed (so the
-        namespace index keeps the cache's order)."""
-        if old == new:
-            return
-        kept_labels = set(old[3]) & set(new[3])
-        kept_custom = set(old[4]) & set(new[4])
-        gone = (
-            "" if old[0] == new[0] else old[0],
-            "" if old[1] == new[1] else old[1],
-            tuple(u for u in old[2] if u not in new[2]),
-            tuple(p for p in old[3] if p not in kept_labels),
-            tuple(p for p in old[4] if p not in kept_custom),
-        )
-        came = (
-            "" if old[0] == new[0] else new[0],
-            "" if old[1] == new[1] else new[1],
-            tuple(u for u in new[2] if u not in old[2]),
-            tuple(p for p in new[3] if p not in kept_labels),
-            tuple(p for p in new[4] if p not in kept_custom),
-        )
-        self._unindex(key, gone)
-        self._index(key, came)
-
-    def _unindex(self, key: str, refs: _Refs) -> None:
-        namespace, controller, owners, labels, custom = refs
-        if namespace:
-            _remove_from(self._by_namespace, namespace, key)
-        if controller:
-            _remove_from(self._by_controller, controller, key)
-        for uid in owners:
-            _remove_from(self._by_owner, uid, key)
-        for lk, lv in labels:
-            values = self._by_label.get(lk)
-            if values is not None:
-                _remove_from(values, lv, key)
-                if not values:
-                    del self._by_label[lk]
-        for name, value in custom:
-            _remove_from(self._by_index[name], value, key)
-
     def _see_rv(self, obj: Object) -> None:
         v = (obj.get("metadata") or {}).get("resourceVersion")
         if v and int(v) > self._rv:
             self._rv = int(v)
-
-
-def _union(sets: list[_KeySet]) -> _KeySet:
-    if len(sets) == 1:
-        return sets[0]
-    out: _KeySet = {}
-    for keys in sets:
-        out.update(keys)
-    return out

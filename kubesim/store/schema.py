@@ -1,10 +1,13 @@
-"""The SQLite store's on-disk format: schema, version marker, creation and the opening checks.
+"""The SQLite store's on-disk format: schema, version marker, creation, the opening checks, and
+the SQL (with its row arithmetic) that reads and writes that layout.
 
-Called by kubesim/store/sqlite.py only, when it opens a file. `check_file` reads the raw 100-byte
-SQLite header of an existing file and refuses anything that is not a kubesim store *before* SQLite
-opens it, so a foreign file (a text file, somebody else's database) is never modified: no WAL
-switch, no table. `check_open` then reads the schema version through the WAL; `create` makes a
-new store.
+Called by kubesim/store/sqlite.py only: when it opens a file, and for every statement it runs
+(SqliteStore keeps the connection, transactions and retries; this module knows the rows).
+
+`check_file` reads the raw 100-byte SQLite header of an existing file and refuses anything that
+is not a kubesim store *before* SQLite opens it, so a foreign file (a text file, somebody else's
+database) is never modified: no WAL switch, no table. `check_open` then reads the schema version
+through the WAL; `create` makes a new store.
 
 Layout (schema version 2). It is shaped so that a single-key write changes as few pages as
 possible: in WAL mode a commit costs about one WAL frame (a page) per page it changes, and that
@@ -162,3 +165,126 @@ def check_open(conn: sqlite3.Connection, where: str) -> None:
     if meta.get("magic") != MAGIC or not isinstance(meta.get("schema_version"), int):
         raise StoreError(f"{where} is not a kubesim store (no kubesim marker)")
     check_version(where, meta["schema_version"])
+
+
+# -- the statements kubesim.store.sqlite runs over this layout ---------------------------------
+
+#: a history row's id is revision << SUB_BITS | sub (see schema.py)
+SUB_BITS = 16
+MAX_OPS = (1 << SUB_BITS) - 1
+
+REV = "SELECT MAX(id) FROM history"
+FLOOR_AND_REV = (
+    "SELECT (SELECT value FROM meta WHERE key = 'compact_revision'), (SELECT MAX(id) FROM history)"
+)
+# A key's current row, with what a write needs: the newest history row and its jump target.
+KEY_COLUMNS = (
+    "k.hid, k.deleted, h.value, h.create_rev, h.version, h.depth, h.jump, h.jdepth, j.jump, "
+    "j.jdepth"
+)
+KEY_JOINS = "LEFT JOIN history h ON h.id = k.hid LEFT JOIN history j ON j.id = h.jump"
+REV_AND_KEY = (
+    f"SELECT (SELECT MAX(id) FROM history), {KEY_COLUMNS} "
+    f"FROM (SELECT 1) LEFT JOIN kv k ON k.key = ? {KEY_JOINS}"
+)
+KEY = f"SELECT {KEY_COLUMNS} FROM kv k {KEY_JOINS} WHERE k.key = ?"
+KV_NOW = (
+    "SELECT h.value, h.create_rev, k.hid >> 16, h.version FROM kv k JOIN history h "
+    "ON h.id = k.hid WHERE k.key = ? AND NOT k.deleted"
+)
+KV_INSERT = "INSERT INTO kv VALUES (?, ?, ?)"
+KV_UPDATE = "UPDATE kv SET hid = ?, deleted = ? WHERE key = ?"
+HISTORY_INSERT = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+JOURNAL_INSERT = (
+    "INSERT INTO journal (type, actor, verb, target, outcome, revision, time, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The rows of keys at a past revision: from each key's newest row (kv, tombstones included; or
+# the snapshot taken next after that revision, which lists the same keys and fewer rows on), walk
+# back until a row at or below the revision (:hi = revision << 16 | 0xFFFF), taking the jump
+# pointer whenever it still lands above the revision (its revision is in its id: no read needed
+# to decide), which makes the walk O(log versions since the revision) rowid lookups. A walk that
+# runs out (prev 0, or a row that compaction removed) means the key did not exist then.
+AT = (
+    "WITH RECURSIVE walk(id) AS (SELECT hid FROM {start} {where} UNION ALL "
+    "SELECT CASE WHEN h.jump > :hi THEN h.jump ELSE h.prev END FROM walk w "
+    "JOIN history h ON h.id = w.id WHERE w.id > :hi) "
+    "SELECT h.key, h.value, h.create_rev, h.id >> 16, h.version FROM walk w "
+    "JOIN history h ON h.id = w.id WHERE w.id <= :hi AND NOT h.deleted"
+)
+# An event row: PUT rows carry the previous value (looked up through `prev`, not stored); a
+# DELETE row stores the deleted value, which is both its value and its prev_value.
+EVENT_COLUMNS = (
+    "SELECT h.id, h.key, h.deleted, h.value, h.create_rev, h.version, "
+    "CASE WHEN h.deleted THEN h.value WHEN h.version > 1 THEN "
+    "(SELECT p.value FROM history p WHERE p.id = h.prev) END FROM history h WHERE "
+)
+# Compact(n): drop rows below n except, per key, the newest one below n, unless it is a delete;
+# then the tombstones of keys deleted below n.
+COMPACT_HISTORY = (
+    "DELETE FROM history WHERE id < :lo AND (deleted OR id NOT IN "
+    "(SELECT MAX(id) FROM history WHERE id < :lo GROUP BY key))"
+)
+COMPACT_KV = "DELETE FROM kv WHERE deleted AND hid < :lo"
+COMPACT_SNAPSHOTS = "DELETE FROM snapshot WHERE rev < :floor"
+NEXT_SNAPSHOT = "SELECT MIN(rev) FROM snapshot WHERE rev >= ?"
+
+
+def prefix_end(prefix: str) -> str | None:
+    """The smallest string above every string that starts with `prefix` (None: no bound)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: skip to the next character
+            last = 0xE000
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None
+
+
+def prefix_clause(prefix: str, column: str = "key") -> tuple[str, tuple[str, ...]]:
+    end = prefix_end(prefix)
+    if end is None:
+        return "1", ()
+    return f"{column} >= ? AND {column} < ?", (prefix, end)
+
+
+def maybe_snapshot(cur: sqlite3.Cursor, revision: int, every: int, keys: int) -> None:
+    """Copy kv into `snapshot` at `revision` if the last snapshot is at least
+    max(every, keys * number of keys) revisions old (sqlite.py's SNAPSHOT_EVERY, SNAPSHOT_KEYS)."""
+    last = cur.execute("SELECT MAX(rev) FROM snapshot").fetchone()[0] or 0
+    if revision - last < every:
+        return
+    if keys:  # count the keys only as far as the threshold: bounded work per write
+        most = (revision - last) // keys
+        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM kv LIMIT ?)"
+        if cur.execute(sql, (most + 1,)).fetchone()[0] > most:
+            return
+    cur.execute("INSERT INTO snapshot SELECT ?, key, hid FROM kv", (revision,))
+
+
+def next_jump(
+    prev: int, depth: int, jump: int, jdepth: int, jjump: int | None, jjdepth: int
+) -> tuple[int, int]:
+    """The (jump, jdepth) of a key's next history row, given its newest row (`prev`, `depth`,
+    `jump`, `jdepth`) and that row's jump target's (`jjump`, `jjdepth`; None: no target).
+
+    Myers' jump pointer: skip to the jump target's jump when the two previous skips have the
+    same length, else point at the previous row (a root row points nowhere)."""
+    if jump and jjump is not None:
+        if not jjump:  # the jump target is a root: it jumps to itself
+            jjump, jjdepth = jump, jdepth
+        if depth - jdepth == jdepth - jjdepth:
+            return jjump, jjdepth
+    return prev, depth
+
+
+def walk_start(cur: sqlite3.Cursor, revision: int) -> tuple[str, int | None]:
+    """Where a read at `revision` starts its walks: the first snapshot at or after it, else kv."""
+    snap = cur.execute(NEXT_SNAPSHOT, (revision,)).fetchone()[0]
+    return ("kv WHERE", None) if snap is None else ("snapshot WHERE rev = :snap AND", snap)
+
+
+def hi(revision: int) -> int:
+    """The largest history id of `revision`."""
+    return revision << SUB_BITS | MAX_OPS

@@ -43,6 +43,30 @@ from kubesim.store.base import (
     Store,
     TxnResult,
 )
+from kubesim.store.schema import (
+    AT,
+    COMPACT_HISTORY,
+    COMPACT_KV,
+    COMPACT_SNAPSHOTS,
+    EVENT_COLUMNS,
+    FLOOR_AND_REV,
+    HISTORY_INSERT,
+    JOURNAL_INSERT,
+    KEY,
+    KV_INSERT,
+    KV_NOW,
+    KV_UPDATE,
+    MAX_OPS,
+    REV,
+    REV_AND_KEY,
+    SUB_BITS,
+    hi,
+    maybe_snapshot,
+    next_jump,
+    prefix_clause,
+    prefix_end,
+    walk_start,
+)
 
 T = TypeVar("T")
 _NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
@@ -59,92 +83,12 @@ WAL_AUTOCHECKPOINT = 10000
 #: past reads (walks through history rows) and watches read pages at random: map the file rather
 #: than copy each page in with a read call (only the database file is mapped, never the WAL)
 MMAP_SIZE = 256 << 20
-
 #: Snapshots (see schema.py): a write whose revision is a multiple of SNAPSHOT_EVERY checks
 #: whether the last snapshot is at least max(SNAPSHOT_EVERY, SNAPSHOT_KEYS * keys) revisions old,
 #: and if so copies kv (key -> newest row) into `snapshot`. About 1/SNAPSHOT_KEYS of a snapshot row
 #: per write; a past read then walks back from the next snapshot, a few revisions per key away.
 SNAPSHOT_EVERY = 1024
 SNAPSHOT_KEYS = 4
-
-#: a history row's id is revision << SUB_BITS | sub (see schema.py)
-SUB_BITS = 16
-MAX_OPS = (1 << SUB_BITS) - 1
-
-_REV = "SELECT MAX(id) FROM history"
-_FLOOR_AND_REV = (
-    "SELECT (SELECT value FROM meta WHERE key = 'compact_revision'), (SELECT MAX(id) FROM history)"
-)
-# A key's current row, with what a write needs: the newest history row and its jump target.
-_KEY_COLUMNS = (
-    "k.hid, k.deleted, h.value, h.create_rev, h.version, h.depth, h.jump, h.jdepth, j.jump, "
-    "j.jdepth"
-)
-_KEY_JOINS = "LEFT JOIN history h ON h.id = k.hid LEFT JOIN history j ON j.id = h.jump"
-_REV_AND_KEY = (
-    f"SELECT (SELECT MAX(id) FROM history), {_KEY_COLUMNS} "
-    f"FROM (SELECT 1) LEFT JOIN kv k ON k.key = ? {_KEY_JOINS}"
-)
-_KEY = f"SELECT {_KEY_COLUMNS} FROM kv k {_KEY_JOINS} WHERE k.key = ?"
-_KV_NOW = (
-    "SELECT h.value, h.create_rev, k.hid >> 16, h.version FROM kv k JOIN history h "
-    "ON h.id = k.hid WHERE k.key = ? AND NOT k.deleted"
-)
-_KV_INSERT = "INSERT INTO kv VALUES (?, ?, ?)"
-_KV_UPDATE = "UPDATE kv SET hid = ?, deleted = ? WHERE key = ?"
-_HISTORY_INSERT = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_JOURNAL_INSERT = (
-    "INSERT INTO journal (type, actor, verb, target, outcome, revision, time, data) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-# The rows of keys at a past revision: from each key's newest row (kv, tombstones included; or
-# the snapshot taken next after that revision, which lists the same keys and fewer rows on), walk
-# back until a row at or below the revision (:hi = revision << 16 | 0xFFFF), taking the jump
-# pointer whenever it still lands above the revision (its revision is in its id: no read needed
-# to decide), which makes the walk O(log versions since the revision) rowid lookups. A walk that
-# runs out (prev 0, or a row that compaction removed) means the key did not exist then.
-_AT = (
-    "WITH RECURSIVE walk(id) AS (SELECT hid FROM {start} {where} UNION ALL "
-    "SELECT CASE WHEN h.jump > :hi THEN h.jump ELSE h.prev END FROM walk w "
-    "JOIN history h ON h.id = w.id WHERE w.id > :hi) "
-    "SELECT h.key, h.value, h.create_rev, h.id >> 16, h.version FROM walk w "
-    "JOIN history h ON h.id = w.id WHERE w.id <= :hi AND NOT h.deleted"
-)
-# An event row: PUT rows carry the previous value (looked up through `prev`, not stored); a
-# DELETE row stores the deleted value, which is both its value and its prev_value.
-_EVENT_COLUMNS = (
-    "SELECT h.id, h.key, h.deleted, h.value, h.create_rev, h.version, "
-    "CASE WHEN h.deleted THEN h.value WHEN h.version > 1 THEN "
-    "(SELECT p.value FROM history p WHERE p.id = h.prev) END FROM history h WHERE "
-)
-# Compact(n): drop rows below n except, per key, the newest one below n, unless it is a delete;
-# then the tombstones of keys deleted below n.
-_COMPACT_HISTORY = (
-    "DELETE FROM history WHERE id < :lo AND (deleted OR id NOT IN "
-    "(SELECT MAX(id) FROM history WHERE id < :lo GROUP BY key))"
-)
-_COMPACT_KV = "DELETE FROM kv WHERE deleted AND hid < :lo"
-_COMPACT_SNAPSHOTS = "DELETE FROM snapshot WHERE rev < :floor"
-_NEXT_SNAPSHOT = "SELECT MIN(rev) FROM snapshot WHERE rev >= ?"
-
-
-def prefix_end(prefix: str) -> str | None:
-    """The smallest string above every string that starts with `prefix` (None: no bound)."""
-    while prefix:
-        last = ord(prefix[-1]) + 1
-        if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: skip to the next character
-            last = 0xE000
-        if last <= 0x10FFFF:
-            return prefix[:-1] + chr(last)
-        prefix = prefix[:-1]
-    return None
-
-
-def _prefix_clause(prefix: str, column: str = "key") -> tuple[str, tuple[str, ...]]:
-    end = prefix_end(prefix)
-    if end is None:
-        return "1", ()
-    return f"{column} >= ? AND {column} < ?", (prefix, end)
 
 
 def _connect(target: str) -> sqlite3.Connection:
@@ -284,7 +228,7 @@ class SqliteStore(Store):
     @staticmethod
     def _check_revision(cur: sqlite3.Cursor, revision: int) -> int:
         """Raise Compacted/FutureRevision for `revision`; return the current revision."""
-        floor, last = cur.execute(_FLOOR_AND_REV).fetchone()
+        floor, last = cur.execute(FLOOR_AND_REV).fetchone()
         current = last >> SUB_BITS if last else 1
         if revision < floor:
             raise Compacted(revision, floor)
@@ -322,13 +266,13 @@ class SqliteStore(Store):
         execute = cur.execute
         rows = []
         if ops:  # the revision and the first key in one statement: the common case is one key
-            last, *first = execute(_REV_AND_KEY, (ops[0].key,)).fetchone()
+            last, *first = execute(REV_AND_KEY, (ops[0].key,)).fetchone()
         else:
-            last = execute(_REV).fetchone()[0]
+            last = execute(REV).fetchone()[0]
         rev = last >> SUB_BITS if last else 1
         for i, op in enumerate(ops):
             if i:
-                row = execute(_KEY, (op.key,)).fetchone()
+                row = execute(KEY, (op.key,)).fetchone()
             else:
                 row = None if first[0] is None else first
             # row: hid, deleted, value, create_rev, version, depth, jump, jdepth, j.jump, j.jdepth
@@ -350,22 +294,12 @@ class SqliteStore(Store):
             if row is None:  # a new key (no tombstone either)
                 if type(op) is not Put:
                     continue
-                execute(_KV_INSERT, (key, hid, 0))
-                execute(_HISTORY_INSERT, (hid, 0, new, 1, 0, 0, 0, 0, key, op.value))
+                execute(KV_INSERT, (key, hid, 0))
+                execute(HISTORY_INSERT, (hid, 0, new, 1, 0, 0, 0, 0, key, op.value))
                 changed.append(key)
                 continue
             prev, deleted, value, create, version, depth, jump, jdepth, jjump, jjdepth = row
-            # Myers' jump pointer: skip to the jump target's jump when the two previous skips
-            # have the same length, else point at the previous row (a root row points nowhere).
-            if jump and jjump is not None:
-                if not jjump:  # the jump target is a root: it jumps to itself
-                    jjump, jjdepth = jump, jdepth
-                if depth - jdepth == jdepth - jjdepth:
-                    jump, jdepth = jjump, jjdepth
-                else:
-                    jump, jdepth = prev, depth
-            else:
-                jump, jdepth = prev, depth
+            jump, jdepth = next_jump(prev, depth, jump, jdepth, jjump, jjdepth)
             if type(op) is Put:
                 if deleted:
                     create, version = new, 1
@@ -373,27 +307,27 @@ class SqliteStore(Store):
                     continue  # byte-identical: etcd is not written
                 else:
                     version += 1
-                execute(_KV_UPDATE, (hid, 0, key))
+                execute(KV_UPDATE, (hid, 0, key))
                 execute(
-                    _HISTORY_INSERT,
+                    HISTORY_INSERT,
                     (hid, 0, create, version, prev, jump, depth + 1, jdepth, key, op.value),
                 )
             else:
                 if deleted:
                     continue
-                execute(_KV_UPDATE, (hid, 1, key))
+                execute(KV_UPDATE, (hid, 1, key))
                 execute(
-                    _HISTORY_INSERT, (hid, 1, create, 0, prev, jump, depth + 1, jdepth, key, value)
+                    HISTORY_INSERT, (hid, 1, create, 0, prev, jump, depth + 1, jdepth, key, value)
                 )
             changed.append(key)
         result = new if changed else rev
         if changed and not new % SNAPSHOT_EVERY:
-            _maybe_snapshot(cur, new)
+            maybe_snapshot(cur, new, SNAPSHOT_EVERY, SNAPSHOT_KEYS)
         if len(journal) == 1:  # the common case, without _insert_journal's list
             e = journal[0]
             data = None if e.data is None else orjson.dumps(e.data, option=_NON_STR_KEYS)
             row = (e.type, e.actor, e.verb, e.target, e.outcome, result, e.time, data)
-            execute(_JOURNAL_INSERT, row)
+            execute(JOURNAL_INSERT, row)
         elif journal:
             _insert_journal(cur, journal, result)
         return TxnResult(True, result, tuple(changed))
@@ -408,14 +342,14 @@ class SqliteStore(Store):
 
     @staticmethod
     def _compact(cur: sqlite3.Cursor, revision: int) -> None:
-        floor = cur.execute(_FLOOR_AND_REV).fetchone()[0]
+        floor = cur.execute(FLOOR_AND_REV).fetchone()[0]
         if revision <= floor:
             raise Compacted(revision, floor)
         SqliteStore._check_revision(cur, revision)
         lo = {"lo": revision << SUB_BITS}
-        cur.execute(_COMPACT_HISTORY, lo)
-        cur.execute(_COMPACT_KV, lo)
-        cur.execute(_COMPACT_SNAPSHOTS, {"floor": revision})
+        cur.execute(COMPACT_HISTORY, lo)
+        cur.execute(COMPACT_KV, lo)
+        cur.execute(COMPACT_SNAPSHOTS, {"floor": revision})
         cur.execute("UPDATE meta SET value = ? WHERE key = 'compact_revision'", (revision,))
 
     # -- reads -----------------------------------------------------------------------------
@@ -423,15 +357,15 @@ class SqliteStore(Store):
     def get(self, key: str, revision: int | None = None) -> KeyValue | None:
         """`revision` None (or <= 0, as in etcd) reads now."""
         if revision is None or revision <= 0:
-            rows = self._query(_KV_NOW, (key,))
+            rows = self._query(KV_NOW, (key,))
             return KeyValue(key, *rows[0]) if rows else None
         return self._read(self._get, key, revision)
 
     def _get(self, cur: sqlite3.Cursor, key: str, revision: int) -> KeyValue | None:
         self._check_revision(cur, revision)
-        start, snap = _walk_start(cur, revision)
-        sql = _AT.format(start=start, where="key = :key")
-        row = cur.execute(sql, {"key": key, "hi": _hi(revision), "snap": snap}).fetchone()
+        start, snap = walk_start(cur, revision)
+        sql = AT.format(start=start, where="key = :key")
+        row = cur.execute(sql, {"key": key, "hi": hi(revision), "snap": snap}).fetchone()
         return None if row is None else KeyValue(*row)
 
     def range(
@@ -444,8 +378,8 @@ class SqliteStore(Store):
     ) -> tuple[list[KeyValue], int]:
         tail = "" if limit is None else f" LIMIT {int(limit)}"
         if revision is None or revision <= 0:
-            last = cur.execute(_REV).fetchone()[0]
-            where, params = _prefix_clause(prefix, "k.key")
+            last = cur.execute(REV).fetchone()[0]
+            where, params = prefix_clause(prefix, "k.key")
             sql = (
                 "SELECT k.key, h.value, h.create_rev, k.hid >> 16, h.version FROM kv k "
                 f"JOIN history h ON h.id = k.hid WHERE {where} AND NOT k.deleted ORDER BY k.key"
@@ -455,14 +389,14 @@ class SqliteStore(Store):
         self._check_revision(cur, revision)
         end = prefix_end(prefix)
         where = "1" if end is None else "key >= :lo AND key < :end"
-        start, snap = _walk_start(cur, revision)
-        sql = _AT.format(start=start, where=where) + " ORDER BY h.key" + tail
-        args = {"lo": prefix, "end": end, "hi": _hi(revision), "snap": snap}
+        start, snap = walk_start(cur, revision)
+        sql = AT.format(start=start, where=where) + " ORDER BY h.key" + tail
+        args = {"lo": prefix, "end": end, "hi": hi(revision), "snap": snap}
         rows = cur.execute(sql, args).fetchall()
         return [KeyValue(*row) for row in rows], revision
 
     def count(self, prefix: str) -> int:
-        where, params = _prefix_clause(prefix)
+        where, params = prefix_clause(prefix)
         sql = f"SELECT COUNT(*) FROM kv WHERE {where} AND NOT deleted"
         return self._query(sql, params)[0][0]
 
@@ -481,34 +415,34 @@ class SqliteStore(Store):
     def _events(
         cur: sqlite3.Cursor, start: int, prefix: str, end: int | None, limit: int | None
     ) -> list[Event]:
-        floor = cur.execute(_FLOOR_AND_REV).fetchone()[0]
+        floor = cur.execute(FLOOR_AND_REV).fetchone()[0]
         if start < floor:
             raise Compacted(start, floor)
-        where, params = _prefix_clause(prefix, "h.key")
-        sql = f"{_EVENT_COLUMNS}h.id >= ? AND {where}"
+        where, params = prefix_clause(prefix, "h.key")
+        sql = f"{EVENT_COLUMNS}h.id >= ? AND {where}"
         args: tuple[Any, ...] = (start << SUB_BITS, *params)
         if end is not None:
             sql += " AND h.id <= ?"
-            args += (_hi(end),)
+            args += (hi(end),)
         sql += " ORDER BY h.id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = cur.execute(sql, args).fetchall()
         if limit is not None and rows and len(rows) >= limit:
             last = rows[-1][0]
-            rest = f"{_EVENT_COLUMNS}h.id > ? AND h.id <= ? AND {where} ORDER BY h.id"
-            rows += cur.execute(rest, (last, _hi(last >> SUB_BITS), *params)).fetchall()
+            rest = f"{EVENT_COLUMNS}h.id > ? AND h.id <= ? AND {where} ORDER BY h.id"
+            rows += cur.execute(rest, (last, hi(last >> SUB_BITS), *params)).fetchall()
         return [
             Event("DELETE" if deleted else "PUT", key, i >> SUB_BITS, value, create, version, prev)
             for i, key, deleted, value, create, version, prev in rows
         ]
 
     def current_revision(self) -> int:
-        last = self._query(_REV)[0][0]
+        last = self._query(REV)[0][0]
         return last >> SUB_BITS if last else 1
 
     def compact_revision(self) -> int:
-        return self._query(_FLOOR_AND_REV)[0][0]
+        return self._query(FLOOR_AND_REV)[0][0]
 
     def journal(
         self,
@@ -552,30 +486,6 @@ class SqliteStore(Store):
                 self._conn = None
 
 
-def _maybe_snapshot(cur: sqlite3.Cursor, revision: int) -> None:
-    """Copy kv into `snapshot` at `revision` if the last snapshot is old enough (see above)."""
-    last = cur.execute("SELECT MAX(rev) FROM snapshot").fetchone()[0] or 0
-    if revision - last < SNAPSHOT_EVERY:
-        return
-    if SNAPSHOT_KEYS:  # count the keys only as far as the threshold: bounded work per write
-        most = (revision - last) // SNAPSHOT_KEYS
-        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM kv LIMIT ?)"
-        if cur.execute(sql, (most + 1,)).fetchone()[0] > most:
-            return
-    cur.execute("INSERT INTO snapshot SELECT ?, key, hid FROM kv", (revision,))
-
-
-def _walk_start(cur: sqlite3.Cursor, revision: int) -> tuple[str, int | None]:
-    """Where a read at `revision` starts its walks: the first snapshot at or after it, else kv."""
-    snap = cur.execute(_NEXT_SNAPSHOT, (revision,)).fetchone()[0]
-    return ("kv WHERE", None) if snap is None else ("snapshot WHERE rev = :snap AND", snap)
-
-
-def _hi(revision: int) -> int:
-    """The largest history id of `revision`."""
-    return revision << SUB_BITS | MAX_OPS
-
-
 def _insert_journal(
     cur: sqlite3.Cursor, entries: Sequence[JournalEntry], revision: int | None
 ) -> None:
@@ -594,6 +504,6 @@ def _insert_journal(
         for e in entries
     ]
     if len(rows) == 1:
-        cur.execute(_JOURNAL_INSERT, rows[0])
+        cur.execute(JOURNAL_INSERT, rows[0])
     else:
-        cur.executemany(_JOURNAL_INSERT, rows)
+        cur.executemany(JOURNAL_INSERT, rows)

@@ -14,7 +14,8 @@ from kubesim.model.errors import StoreError
 from kubesim.store import open_store, schema
 from kubesim.store import sqlite as sqlite_store
 from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
-from kubesim.store.sqlite import _AT, SqliteStore, prefix_end
+from kubesim.store.schema import AT as _AT
+from kubesim.store.sqlite import SqliteStore, prefix_end
 from tests.store.contract import StoreContract
 
 
