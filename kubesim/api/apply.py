@@ -63,7 +63,12 @@ def apply(
     if live is None:
         try:
             result = api.create(
-                modified, actor=actor, dry_run=dry_run, verb="apply", journal_data=data
+                modified,
+                actor=actor,
+                dry_run=dry_run,
+                verb="apply",
+                journal_data=data,
+                decoded=True,  # checked above; the annotation added since is a string
             )
         except ApiError as e:
             e.operation = "creating"  # type: ignore[attr-defined]  # kubectl: error when creating

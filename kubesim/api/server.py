@@ -183,10 +183,13 @@ class ApiServer:
         dry_run: bool = False,
         verb: str = "create",
         journal_data: dict[str, Any] | None = None,
+        decoded: bool = False,
     ) -> WriteResult:
+        """POST. `decoded`: the caller already ran the decoder's checks on this body (apply
+        checks the manifest before it diffs it)."""
         kind = self.kind_for(obj)
         try:
-            return self._create(kind, obj, actor, dry_run, verb, journal_data)
+            return self._create(kind, obj, actor, dry_run, verb, journal_data, decoded)
         except ApiError as e:
             if not dry_run:
                 md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -203,6 +206,7 @@ class ApiServer:
         dry_run: bool,
         verb: str,
         journal_data: dict[str, Any] | None,
+        decoded: bool = False,
     ) -> WriteResult:
         obj = deepcopy(obj)
         md = obj.setdefault("metadata", {})
@@ -214,7 +218,7 @@ class ApiServer:
             )
         if md.get("resourceVersion"):
             raise BadRequest("resourceVersion should not be set on objects to be created")
-        strategy.prepare_for_create(kind, obj, new_uid(self.rng), self.clock())
+        strategy.prepare_for_create(kind, obj, new_uid(self.rng), self.clock(), decoded)
         name = md.get("name") or ""
         ns = md.get("namespace")
         if not name and md.get("generateName"):

@@ -24,13 +24,16 @@ from kubesim.model.objects import format_timestamp
 _STATUS_ON_CREATE = ("Namespace", "Service", "Node", "CustomResourceDefinition")
 
 
-def prepare_for_create(kind: Kind, obj: dict[str, Any], uid: str, now: float) -> None:
-    """Decode checks, defaulting and the system fields of a create (in place)."""
+def prepare_for_create(
+    kind: Kind, obj: dict[str, Any], uid: str, now: float, decoded: bool = False
+) -> None:
+    """Decode checks (unless `decoded`), defaulting and the system fields of a create."""
     from kubesim.api import crd as crds
     from kubesim.api import validation
     from kubesim.api.defaults import apply_defaults
 
-    validation.check_types(kind, obj)
+    if not decoded:
+        validation.check_types(kind, obj)
     md = obj["metadata"]
     if kind.namespaced:
         md.setdefault("namespace", "default")
