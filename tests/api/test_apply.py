@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import copy
 import json
-import random
 
 import pytest
 
 from kubesim.api.apply import apply
 from kubesim.api.lastapplied import LAST_APPLIED
-from kubesim.api.server import ApiServer
 from kubesim.api.subresources import scale
 from kubesim.model.errors import BadRequest, Conflict, Invalid, NotFound, UnsupportedKind
 from kubesim.model.kinds import builtin
-from kubesim.store.sqlite import SqliteStore
-from tests.api.test_server import SHIRT_CRD, T0, configmap, deployment, shirt
+from tests.api.test_server import SHIRT_CRD, configmap, deployment, shirt
 
 DEPLOY, CM = builtin("Deployment"), builtin("ConfigMap")
-
-
-@pytest.fixture
-def store():
-    s = SqliteStore(None)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def api(store):
-    return ApiServer(store, clock=lambda: T0, rng=random.Random(3))
 
 
 def test_first_apply_creates(api, store):

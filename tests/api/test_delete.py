@@ -3,32 +3,16 @@ deletion, CRDs and namespaces, each as kube-apiserver does it (k8s-semantics.md 
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from kubesim.api.delete import FOREGROUND, ORPHAN, delete
-from kubesim.api.server import ApiServer
 from kubesim.api.subresources import bind
 from kubesim.model.errors import BadRequest, NotFound
 from kubesim.model.kinds import builtin
-from kubesim.store.sqlite import SqliteStore
-from tests.api.test_server import SHIRT_CRD, T0, configmap, deployment, pod, shirt
+from tests.api.test_server import SHIRT_CRD, configmap, deployment, pod, shirt
 
 DEPLOY, POD, CM, NS = (builtin(k) for k in ("Deployment", "Pod", "ConfigMap", "Namespace"))
 CRD_KIND = builtin("CustomResourceDefinition")
-
-
-@pytest.fixture
-def store():
-    s = SqliteStore(None)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def api(store):
-    return ApiServer(store, clock=lambda: T0, rng=random.Random(5))
 
 
 def test_immediate_delete(api, store):

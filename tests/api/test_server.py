@@ -26,23 +26,10 @@ from kubesim.model.errors import (
     UnsupportedKind,
 )
 from kubesim.model.kinds import builtin
-from kubesim.store.sqlite import SqliteStore
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 DEPLOY, RS, POD, CM = (builtin(k) for k in ("Deployment", "ReplicaSet", "Pod", "ConfigMap"))
 NS, SVC, CRD_KIND = builtin("Namespace"), builtin("Service"), builtin("CustomResourceDefinition")
-
-
-@pytest.fixture
-def store():
-    s = SqliteStore(None)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def api(store):
-    return ApiServer(store, clock=lambda: T0, rng=random.Random(7))
 
 
 def deployment(name: str = "web", replicas: int | None = 3, **spec) -> dict:
