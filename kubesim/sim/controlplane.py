@@ -28,12 +28,13 @@ from kubesim.client.clientset import Client
 from kubesim.client.informer import Informer
 from kubesim.client.reflector import Reflector
 from kubesim.client.workqueue import RateLimitingQueue
-from kubesim.controllers.base import Controller, ControllerContext, Requeue
-from kubesim.model.errors import ApiError, Compacted, Expired
+from kubesim.controllers.base import Controller, ControllerContext
 from kubesim.sim.consumer import Consumer
+from kubesim.sim.delivery import ReadSide
 from kubesim.sim.faults import Faults
 from kubesim.sim.loop import EventLoop
 from kubesim.sim.router import Router
+from kubesim.sim.workers import Workers
 from kubesim.store.base import JournalEntry, Store
 
 #: watch delivery latency when none is configured: etcd's ~10 ms in a healthy cluster
@@ -73,7 +74,7 @@ class Totals:
     cache_reads: int = 0
 
 
-class ControlPlane:
+class ControlPlane(ReadSide, Workers):
     def __init__(
         self,
         store: Store,
@@ -167,242 +168,6 @@ class ControlPlane:
             if c.name == name:
                 return c
         raise KeyError(name)
-
-    # ----------------------------------------------------------------------------- read side
-    def relist(self, consumer: Consumer, reason: str) -> None:
-        """LIST every kind the consumer watches and replace its projection (a rebuild)."""
-        consumer.current_trigger = f"relist@{self.store.current_revision()}"
-        result = consumer.reflector.list_and_replace()
-        self.totals.list_items += result.items
-        consumer.client.stats.list_items += result.items
-        consumer.delivered_at = self.clock.now()
-        consumer.stats.relists += 1
-        consumer.stats.relist_objects += result.objects
-        consumer.stats.relist_seconds += result.seconds
-        self._append(
-            JournalEntry(
-                "relist",
-                consumer.name,
-                "list",
-                "",
-                reason,
-                result.revision,
-                self.clock.now(),
-                {"objects": result.objects, "seconds": round(result.seconds, 6)},
-            )
-        )
-        if not consumer.started:
-            consumer.started = True
-            consumer.controller.start()
-        self.schedule_work(consumer)
-
-    def restart(self, name: str) -> None:
-        """Controller restart: its cache is discarded and rebuilt from a fresh LIST."""
-        consumer = self.consumer(name)
-        for informer in consumer.informers.values():
-            informer.reset()
-        consumer.controller.reset()
-        consumer.channel.clear()
-        consumer.watch_down = False
-        consumer.triggers.clear()
-        self._append(
-            JournalEntry("restart", name, time=self.clock.now(), revision=consumer.revision)
-        )
-        self.loop.call_later(0, lambda: self.relist(consumer, "restart"), f"restart {name}")
-
-    def poll(self) -> int:
-        """Fan the store's new events out to the consumers that watch them."""
-        kinds = self.api.registry().kinds
-        try:
-            events = self.api.watch(kinds, self.polled)
-        except Compacted:
-            self.polled = self.store.current_revision()
-            return 0
-        for ev in events:
-            self.polled = ev.revision
-            self.totals.events += 1
-            for observe in self.observers:
-                observe(ev)
-            for consumer in self.router.targets(ev):
-                self._schedule_delivery(consumer, ev)
-            self.faults.after_event(self, ev)
-        return len(events)
-
-    def _schedule_delivery(self, consumer: Consumer, ev: WatchEvent) -> None:
-        """Put the event on the consumer's watch channel, due after its latency."""
-        if consumer.watch_down:
-            return  # the watch is closed: the reflector fetches it when it resumes
-        due = self.clock.now() + consumer.latency
-        consumer.channel.append((due, ev, False))
-        if self.faults.duplicate(self.rng):
-            consumer.channel.append((due, ev, True))
-        self._schedule_pump(consumer)
-
-    def _schedule_pump(self, consumer: Consumer) -> None:
-        if consumer.channel and not consumer.pump_scheduled:
-            consumer.pump_scheduled = True
-            self.loop.call_at(
-                consumer.channel[0][0], lambda: self._pump(consumer), f"deliver to {consumer.name}"
-            )
-
-    def _pump(self, consumer: Consumer) -> None:
-        """Deliver every event that is due on the channel, in order (one watch response: the
-        reflector hands them to the informer before a worker picks up the keys they queued)."""
-        consumer.pump_scheduled = False
-        now = self.clock.now()
-        while consumer.channel and consumer.channel[0][0] <= now:
-            _, ev, duplicate = consumer.channel.popleft()
-            if self.faults.dropped(self, consumer):
-                consumer.channel.clear()  # the watch closed: what was in flight is lost
-                consumer.watch_down = True
-                break
-            self.deliver(consumer, ev, duplicate)
-        self._schedule_pump(consumer)
-
-    def resume_watch(self, consumer: Consumer) -> None:
-        """The reflector re-watches from its last revision (relists if that was compacted)."""
-        consumer.watch_down = False
-        consumer.stats.watch_resumes += 1
-        self._append(
-            JournalEntry(
-                "watch-resume", consumer.name, revision=consumer.revision, time=self.clock.now()
-            )
-        )
-        try:
-            events = consumer.reflector.resume(self.polled)
-        except Expired:
-            self.relist(consumer, "expired")  # 410: the revision it had was compacted
-            return
-        for ev in events:
-            self._schedule_delivery(consumer, ev)
-
-    def expire_watch(self, consumer: Consumer) -> None:
-        """410 Expired: the events the watch still owed are gone; relist."""
-        consumer.channel.clear()
-        self.loop.call_later(0, lambda: self.relist(consumer, "expired"), f"relist {consumer.name}")
-
-    def deliver(self, consumer: Consumer, ev: WatchEvent, duplicate: bool = False) -> None:
-        consumer.current_trigger = ev.revision
-        if not consumer.reflector.deliver(ev, duplicate):
-            return  # already in the projection (it came with a LIST)
-        consumer.delivered_at = self.clock.now()
-        consumer.stats.deliveries += 1
-        self.totals.deliveries += 1
-        if duplicate:
-            consumer.stats.duplicates += 1
-        if self.config.journal_deliveries:
-            self._append(
-                JournalEntry(
-                    "delivery",
-                    consumer.name,
-                    ev.type,
-                    ev.key,
-                    "duplicate" if duplicate else "",
-                    ev.revision,
-                    self.clock.now(),
-                )
-            )
-        self.schedule_work(consumer)
-
-    # ----------------------------------------------------------------------------- workers
-    def schedule_work(self, consumer: Consumer) -> None:
-        if not consumer.started:
-            return
-        ready = len(consumer.queue)
-        while consumer.busy < consumer.workers and ready > 0:
-            consumer.busy += 1
-            ready -= 1
-            self.loop.call_later(0, lambda: self.work(consumer), f"reconcile {consumer.name}")
-        wake = consumer.queue.next_ready_time()
-        if wake is not None and (consumer.wake_at is None or wake < consumer.wake_at):
-            consumer.wake_at = wake  # one wake-up per consumer: the earliest delayed key
-            self.loop.call_at(wake, lambda: self._wake(consumer, wake), f"requeue {consumer.name}")
-
-    def _wake(self, consumer: Consumer, at: float) -> None:
-        if consumer.wake_at != at:
-            return  # superseded by an earlier wake-up, which already ran
-        consumer.wake_at = None
-        self.schedule_work(consumer)
-
-    def work(self, consumer: Consumer) -> None:
-        key = consumer.queue.get()
-        if key is None:
-            consumer.busy -= 1
-            return
-        # a key the controller queued again by itself (no event behind it) is a requeue
-        triggers = consumer.take_triggers(key) or ["requeue"]
-        outcome, requeue_after = "ok", None
-        try:
-            requeue_after = consumer.controller.reconcile(key)
-            consumer.queue.forget(key)
-        except (Requeue, ApiError) as e:
-            outcome = f"error: {e}"
-            consumer.stats.errors += 1
-            consumer.queue.add_rate_limited(key)
-            consumer.triggers.setdefault(key, []).append("retry")
-        if requeue_after is not None:
-            self._enqueue_after(consumer, key, requeue_after)
-        writes = consumer.client.take_writes()
-        consumer.stats.reconciles += 1
-        self.totals.reconciles += 1
-        self.totals.writes += len(writes)
-        if writes:
-            self.totals.last_write_at = self.clock.now()
-        if not writes and outcome == "ok":
-            outcome = "no-op"
-            consumer.stats.noop_reconciles += 1
-        elif outcome == "ok":
-            outcome = "wrote"
-        consumer.stats.last_reconcile, consumer.stats.last_outcome = key, outcome
-        self._append(
-            JournalEntry(
-                "reconcile",
-                consumer.name,
-                "reconcile",
-                key,
-                outcome,
-                writes[-1][0] if writes else consumer.revision,
-                self.clock.now(),
-                {
-                    "triggers": triggers,
-                    "writes": [list(w) for w in writes],
-                    "duration": consumer.reconcile_duration,
-                },
-            )
-        )
-
-        def finish() -> None:
-            consumer.queue.done(key)
-            consumer.busy -= 1
-            self.schedule_work(consumer)
-
-        if consumer.reconcile_duration > 0:
-            self.loop.call_later(consumer.reconcile_duration, finish, f"done {consumer.name}")
-        else:
-            finish()
-        if writes:
-            self.poll()
-
-    def _enqueue_after(self, consumer: Consumer, key: str, delay: float) -> None:
-        consumer.triggers.setdefault(key, [])
-        if "requeue-after" not in consumer.triggers[key]:
-            consumer.triggers[key].append("requeue-after")
-        consumer.queue.add_after(key, delay)
-        self.schedule_work(consumer)
-
-    def _record_event(
-        self, consumer: Consumer, obj: dict, event_type: str, reason: str, message: str
-    ) -> None:
-        from kubesim.controllers.events import new_event
-
-        try:
-            consumer.client.create(
-                new_event(
-                    obj, event_type, reason, message, consumer.name, self.clock.now(), self.rng
-                )
-            )
-        except ApiError:
-            pass  # an EventRecorder drops events it cannot write; they are best effort
 
     # ----------------------------------------------------------------------------- running
     def step(self) -> bool:
