@@ -9,29 +9,178 @@ virtual time and the revision, e.g.
 
 Used by `kubesim reconcile` and by `kubesim up` without a TTY (or with --plain). Plain text only:
 no escape codes.
+
+Every line fits the width (`plain_width`: the terminal's on a terminal, 100 in a pipe), so
+nothing wraps. A line that is too long takes the first of its shorter forms that fits, in the
+order of what a learner can best spare: the "default/" namespace, then kubectl's short kinds
+(`rs/web-6c455b6594`), then a range for consecutive revisions (`wrote r11-r17`), then consumer
+names without "-controller" (receivers first, the actor last: the full names are what
+`--latency NAME=MS` takes), then a count of receivers ("3 consumers"); what still does not fit
+is cut with an ellipsis, the object's name first so that the outcome stays in view. Below 100
+columns the time, revision and stage columns are narrower too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kubesim.api.server import WatchEvent
+from kubesim.model.kinds import BUILTIN_KINDS
 from kubesim.store.base import JournalEntry
+
+#: the width of plain output that is not a terminal (a pipe, a file, the tests)
+PIPE_WIDTH = 100
+#: from this width on, the lines name the default namespace too (`Deployment default/web`)
+FULL_WIDTH = 140
+#: narrower terminals still get this many columns (lines there wrap)
+MIN_WIDTH = 40
+ELLIPSIS = "…"
+#: of an error's text (the `more` of a form), at least this much must show for a form to fit
+MORE = 12
+
+_BY_RESOURCE = {k.etcd_resource or k.plural: k for k in BUILTIN_KINDS}
+_SHORT = {k.kind: (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS}
+
+
+def plain_width(stream: Any = None) -> int:
+    """The columns plain output may use: the terminal's width when `stream` (stdout) is one,
+    else PIPE_WIDTH, so that what is piped or tested does not depend on a window."""
+    stream = stream if stream is not None else sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return PIPE_WIDTH
+    return max(MIN_WIDTH, shutil.get_terminal_size((PIPE_WIDTH, 24)).columns)
+
+
+def cut(text: str, width: int) -> str:
+    """`text`, ending in an ellipsis if it is longer than `width`."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + ELLIPSIS
+
+
+def fit(width: int, forms: Sequence[tuple[str, ...]], keep: int = 8) -> str:
+    """The first of `forms` (longest first) that fits in `width`. A form is (head, name, tail)
+    or (head, name, tail, more), where `more` (an error's text) may always be cut. If no form
+    fits, the last one's name is cut (down to `keep` characters) to make room, then the end."""
+    for form in forms:
+        head, name, tail, more = (*form, "")[:4]
+        if len(head) + len(name) + len(tail) + min(len(more), MORE) <= width:
+            return cut(head + name + tail + more, width)
+    head, name, tail, more = (*forms[-1], "")[:4]
+    room = width - len(head) - len(tail)
+    if room >= min(keep, len(name)):
+        return cut(head + cut(name, room) + tail + more, width)
+    return cut(head + cut(name, keep) + tail + more, width)
+
+
+def short_consumer(name: str) -> str:
+    """`deployment-controller` -> `deployment`, for where space demands it."""
+    return name.removesuffix("-controller")
+
+
+def short_target(kind: str, namespace: str, name: str) -> str:
+    """`rs/web-6c455b6594`: kubectl's short kind, the namespace only if it is not default."""
+    ns = f"{namespace}/" if namespace and namespace != "default" else ""
+    return f"{_SHORT.get(kind, kind.lower())}/{ns}{name}"
+
+
+def without_default(key: str) -> str:
+    """`default/web` -> `web`; other namespaces stay."""
+    return key.removeprefix("default/")
+
+
+def revisions(revs: Iterable[int | str], ranges: bool = False) -> str:
+    """`r11, r12, r13, r15`, or with ranges `r11-r13, r15` (three or more in a row)."""
+    out: list[str] = []
+    run: list[int] = []
+
+    def flush() -> None:
+        if len(run) >= 3 and ranges:
+            out.append(f"r{run[0]}-r{run[-1]}")
+        else:
+            out.extend(f"r{r}" for r in run)
+        run.clear()
+
+    for r in revs:
+        if isinstance(r, int) and not isinstance(r, bool):
+            if run and r != run[-1] + 1:
+                flush()
+            run.append(r)
+        else:
+            flush()
+            out.append(str(r))
+    flush()
+    return ", ".join(out)
+
+
+def receivers(names: list[str]) -> list[str]:
+    """How an event's receivers may read, longest first: the names, the names without
+    "-controller", then a count (the only form for more than three)."""
+    if not names:
+        return ["nobody"]
+    count = f"{len(names)} consumer" + ("s" if len(names) > 1 else "")
+    if len(names) > 3:
+        return [count]
+    full = ", ".join(names)
+    short = ", ".join(short_consumer(n) for n in names)
+    return [full, short, count] if short != full else [full, count]
 
 
 class StageLog:
-    def __init__(self, plane: Any, write: Callable[[str], None], *, verbose: bool = False) -> None:
+    """One line per stage, fitted to `width` (plain_width() unless given), in one of three
+    layouts: from FULL_WIDTH columns `Deployment default/web`; from 100, `Deployment web` (the
+    default namespace left out); below, the compact `deploy/web` with narrower time, revision
+    and stage columns and revision ranges. In each, a line that does not fit shortens its
+    consumer names (receivers, then the actor), then says "by" for "triggered by", then is cut
+    with an ellipsis (the object's name first)."""
+
+    def __init__(
+        self,
+        plane: Any,
+        write: Callable[[str], None],
+        *,
+        verbose: bool = False,
+        width: int | None = None,
+    ) -> None:
         self.plane = plane
         self.write = write
         self.verbose = verbose
+        self.width = width if width is not None else plain_width()
+        self.compact = self.width < PIPE_WIDTH
         self.start = plane.clock.now()
         self._command_seq = _last_seq(plane.store)
         plane.observers.append(self.observe)
 
-    def _line(self, t: float, revision: int | str, stage: str, text: str) -> None:
+    def _prefix(self, t: float, revision: int | str, stage: str) -> str:
         rev = f"r{revision}" if revision != "" else ""
-        self.write(f"{t - self.start:8.3f}s  {rev:<6} {stage:<10} {text}")
+        if self.compact:
+            return f"{t - self.start:7.3f}s {rev:<5} {stage:<9} "
+        return f"{t - self.start:8.3f}s  {rev:<6} {stage:<10} "
+
+    def _line(
+        self, t: float, revision: int | str, stage: str, forms: list[tuple[str, ...]]
+    ) -> None:
+        prefix = self._prefix(t, revision, stage)
+        self.write(prefix + fit(self.width - len(prefix), forms))
+
+    def _target(self, kind: str, namespace: str, name: str, word: str = "") -> str:
+        """The object as this layout names it; `word` is the kind's word (default: `kind`)."""
+        if self.compact:
+            return short_target(kind, namespace, name)
+        if namespace and (namespace != "default" or self.width >= FULL_WIDTH):
+            return f"{word or kind} {namespace}/{name}"
+        return f"{word or kind} {name}"
+
+    def _key(self, key: str) -> str:
+        """A reconcile's key (`default/web`) as this layout names it."""
+        return key if self.width >= FULL_WIDTH else without_default(key)
 
     def commands(self, indent: str = "") -> None:
         """Print the commands journaled since the last call (user and controller writes).
@@ -42,73 +191,101 @@ class StageLog:
             data = c.data or {}
             if data.get("kind") == "Event" and not self.verbose:
                 continue
-            what = f"{data.get('kind', '')} {_ns_name(data)}".strip() or c.target
-            self._line(
-                self.plane.clock.now(),
-                c.revision,
-                indent + "command",
-                f"{c.actor} {c.verb} {what} -> {c.outcome}",
-            )
+            kind, ns, name = data.get("kind", ""), data.get("namespace") or "", data.get("name")
+            target = self._target(kind, ns, name) if kind and name else self._key(c.target)
+            outcome, _, more = c.outcome.partition(": ")
+            tail, more = f" -> {outcome}", f": {more}" if more else ""
+            short = short_consumer(c.actor)
+            forms = [
+                (f"{c.actor} {c.verb} ", target, tail, more),
+                (f"{short} {c.verb} ", target, tail, more),
+                (f"{short} {_verb(c.verb)} ", target, tail, more),
+            ]
+            self._line(self.plane.clock.now(), c.revision, indent + "command", forms)
 
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
-            self.commands()
-            md = item.obj["metadata"]
-            wanted = [
-                c.name
-                for c in self.plane.consumers
-                if any(i.wants(item) for i in c.informers.values())
-            ]
-            if not wanted and not self.verbose:
-                return  # nobody watches it (Events): not a stage of the flow
-            who = f"{len(wanted)} consumers" if len(wanted) > 3 else ", ".join(wanted) or "nobody"
-            name = f"{md.get('namespace')}/{md['name']}" if md.get("namespace") else md["name"]
-            self._line(
-                self.plane.clock.now(),
-                item.revision,
-                "event",
-                f"{item.type} {item.kind.plural} {name} -> {who}",
-            )
+            self._event(item)
             return
         entry = item
         if entry.type == "reconcile":
-            data = entry.data or {}
-            triggers = (
-                ", ".join(
-                    f"r{t}" if isinstance(t, int) else str(t) for t in data.get("triggers") or []
-                )
-                or "requeue"
-            )
-            writes = data.get("writes") or []
-            result = entry.outcome
-            if writes:
-                result = "wrote " + ", ".join(f"r{w[0]}" for w in writes)
-            self._line(
-                entry.time,
-                entry.revision,
-                "reconcile",
-                f"{entry.actor} {entry.target} (triggered by {triggers}) -> {result}",
-            )
+            self._reconcile(entry)
             self.commands(indent="  ")
         elif entry.type == "relist":
             data = entry.data or {}
-            self._line(
-                entry.time,
-                entry.revision,
-                "relist",
-                f"{entry.actor}: LIST {data.get('objects', 0)} objects "
-                f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms",
+            tail = (
+                f": LIST {data.get('objects', 0)} objects "
+                f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms"
             )
+            forms = [("", entry.actor, tail), ("", short_consumer(entry.actor), tail)]
+            self._line(entry.time, entry.revision, "relist", forms)
         elif entry.type == "delivery" and self.verbose:
-            self._line(
-                entry.time,
-                entry.revision,
-                "deliver",
-                f"{entry.actor} {entry.verb} {entry.target}"
-                + (" (duplicate)" if entry.outcome == "duplicate" else ""),
-            )
+            tail = " (duplicate)" if entry.outcome == "duplicate" else ""
+            kind, ns, name = _parse_key(entry.target)
+            target = self._target(kind, ns, name) if kind else entry.target
+            forms = [
+                (f"{entry.actor} {entry.verb} ", target, tail),
+                (f"{short_consumer(entry.actor)} {entry.verb} ", target, tail),
+            ]
+            self._line(entry.time, entry.revision, "deliver", forms)
         elif entry.type in ("watch-resume", "compaction", "restart"):
-            self._line(entry.time, entry.revision, entry.type, entry.actor)
+            self._line(entry.time, entry.revision, entry.type, [("", entry.actor, "")])
+
+    def _event(self, item: WatchEvent) -> None:
+        self.commands()
+        md = item.obj["metadata"]
+        wanted = [
+            c.name for c in self.plane.consumers if any(i.wants(item) for i in c.informers.values())
+        ]
+        if not wanted and not self.verbose:
+            return  # nobody watches it (Events): not a stage of the flow
+        target = self._target(
+            item.kind.kind, md.get("namespace") or "", md["name"], item.kind.plural
+        )
+        forms = [(f"{item.type} ", target, f" -> {who}") for who in receivers(wanted)]
+        self._line(self.plane.clock.now(), item.revision, "event", forms)
+
+    def _reconcile(self, entry: JournalEntry) -> None:
+        data = entry.data or {}
+        triggers = data.get("triggers") or []
+        writes = [w[0] for w in data.get("writes") or []]
+        outcome, _, more = entry.outcome.partition(": ")
+        more = f": {more}" if more else ""
+        target = self._key(entry.target)
+
+        def form(actor: str, ranges: bool, by: str) -> tuple[str, ...]:
+            trig = revisions(triggers, ranges) or "requeue"
+            result = "wrote " + revisions(writes, ranges) if writes else outcome
+            return (f"{actor} ", target, f" ({by} {trig}) -> {result}", "" if writes else more)
+
+        actor, short = entry.actor, short_consumer(entry.actor)
+        forms = [
+            form(actor, self.compact, "triggered by"),
+            form(actor, True, "triggered by"),
+            form(short, True, "triggered by"),
+            form(short, True, "by"),
+        ]
+        self._line(entry.time, entry.revision, "reconcile", forms)
+
+
+def _verb(verb: str) -> str:
+    return "status" if verb == "update-status" else verb
+
+
+def _parse_key(key: str) -> tuple[str, str, str]:
+    """`/registry/replicasets/default/web` -> ("ReplicaSet", "default", "web"); ("", "", "")
+    for a key of a kind it does not know."""
+    parts = key.split("/")
+    if len(parts) < 4 or parts[1] != "registry":
+        return "", "", ""
+    kind = _BY_RESOURCE.get(parts[2])
+    if kind is None:
+        return "", "", ""
+    if kind.namespaced and len(parts) == 5:
+        return kind.kind, parts[3], parts[4]
+    if not kind.namespaced and len(parts) == 4:
+        return kind.kind, "", parts[3]
+    return "", "", ""
 
 
 def _ns_name(data: dict) -> str:

@@ -37,7 +37,7 @@ def test_reconcile_settles_and_prints_the_stages_and_a_summary(run, store_path):
     code, out, _ = run("reconcile")
     assert code == 0
     assert "relist     deployment-controller: LIST 1 objects (start)" in out
-    assert "reconcile  replicaset-controller default/web-" in out
+    assert "reconcile  replicaset-controller web-" in out
     assert "settled: the cluster is quiet" in out
     assert "reads:writes" in out and "kubelet-node-1" in out
     pods = _pods(store_path)
@@ -144,4 +144,4 @@ def test_up_picks_up_a_command_from_another_process(store_path, tmp_path):
     finally:
         up.terminate()
         out, err = up.communicate(timeout=10)
-    assert "command    user apply Deployment default/web -> created" in out, (out, err)
+    assert "command    user apply Deployment web -> created" in out, (out, err)

@@ -152,7 +152,7 @@ def test_plain_mode_prints_stage_lines_without_escape_codes(tmp_path, monkeypatc
     assert code == 0, err
     assert "\x1b" not in out and "\x1b" not in err
     assert "relist     deployment-controller" in out
-    assert "reconcile  deployment-controller default/web" in out
+    assert "reconcile  deployment-controller web " in out
     assert svg.read_text().startswith("<svg")
 
 

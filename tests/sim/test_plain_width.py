@@ -1,0 +1,119 @@
+"""The plain output fits its width: the stage log of `kubesim reconcile` and `up --plain`, its
+summary, and the blocks of `kubesim replay --auto` without a terminal. At 80 columns no line is
+longer than 80 (compact forms, then an ellipsis); from 100 the consumer names are in full."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from kubesim.replay.blocks import block
+from kubesim.replay.state import Timeline
+from kubesim.sim import log as stage_log
+from kubesim.sim.controlplane import SimConfig
+from kubesim.sim.log import StageLog, fit, plain_width, revisions
+from kubesim.sim.summary import summary_lines
+from tests.sim.conftest import apply_yaml, deployment
+
+NAMES = ["deployment-controller", "replicaset-controller", "garbage-collector"]
+
+
+def _run(make_plane, width: int, verbose: bool = True) -> tuple[list[str], list[str], object]:
+    plane = make_plane(SimConfig(seed=1, check_mutation=True), start=False)
+    lines: list[str] = []
+    StageLog(plane, lines.append, verbose=verbose, width=width)
+    apply_yaml(plane, deployment(3))
+    plane.start()
+    assert plane.run_until_settled()
+    return lines, summary_lines(plane, 1.0, 0.1, True, width=width), plane
+
+
+@pytest.mark.parametrize("width", [60, 80, 99])
+def test_narrow_lines_fit(make_plane, width):
+    lines, summary, _ = _run(make_plane, width)
+    assert len(lines) > 50
+    for line in lines + summary:
+        assert len(line) <= width, line
+    text = "\n".join(lines)
+    assert " rs/web-" in text and " po/web-" in text  # kubectl's short kinds
+    assert "default/" not in text  # the default namespace is left out
+    if width >= 80:
+        assert "-> wrote r" in text and "by relist@" in text
+
+
+def test_at_80_columns_the_learner_keeps_actor_triggers_and_outcome(make_plane):
+    lines, summary, _ = _run(make_plane, 80)
+    assert any("(triggered by relist@" in line for line in lines)
+    reconciles = [line for line in lines if " reconcile " in line]
+    assert reconciles and all(" -> " in line for line in reconciles)
+    assert any("deployment-controller" in line for line in lines)  # in full where it fits
+    events = [line for line in lines if " event " in line]
+    assert any(line.endswith("-> 3 consumers") or "replicaset" in line for line in events)
+    table = summary[summary.index("") + 1 :] if "" in summary else summary
+    assert any(line.startswith("deployment-controller ") for line in table)
+    assert any("RELISTS" in line for line in summary)
+
+
+@pytest.mark.parametrize("width", [100, 120])
+def test_from_100_columns_the_names_are_in_full(make_plane, width):
+    lines, summary, plane = _run(make_plane, width)
+    for line in lines + summary:
+        assert len(line) <= width, line
+    text = "\n".join(lines)
+    assert "reconcile  deployment-controller web (triggered by" in text
+    assert "command    user apply Deployment web -> created" in text
+    assert " replicaset-controller create Pod web-" in text
+    assert "PROJECTION" in summary[-len(plane.consumers) - 1]
+    for c in plane.consumers:
+        assert any(line.startswith(c.name + " ") for line in summary)
+
+
+def test_from_140_columns_the_original_forms(make_plane):
+    lines, _, _ = _run(make_plane, 160, verbose=False)
+    text = "\n".join(lines)
+    assert "event      ADDED replicasets default/web-" in text
+    assert " -> " + ", ".join(NAMES) in text
+    assert "reconcile  deployment-controller default/web (triggered by" in text
+
+
+def test_fit_tries_shorter_forms_then_cuts_the_name():
+    forms = [("deployment-controller ", "web-6c455b6594", " -> no-op")]
+    forms.append(("deployment ", "web-6c455b6594", " -> no-op"))
+    assert fit(80, forms) == "deployment-controller web-6c455b6594 -> no-op"
+    assert fit(30, forms) == "deployment web-6c455… -> no-op"
+    assert len(fit(12, forms)) == 12 and fit(12, forms).endswith("…")
+    assert revisions([11, 12, 13, 15, "retry"], ranges=True) == "r11-r13, r15, retry"
+    assert revisions([11, 12, 13]) == "r11, r12, r13"
+
+
+def test_plain_width_is_100_in_a_pipe_and_the_terminal_s_on_one(monkeypatch):
+    assert plain_width(io.StringIO()) == 100
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(
+        stage_log.shutil, "get_terminal_size", lambda fallback: os.terminal_size((72, 24))
+    )
+    assert plain_width(Tty()) == 72
+
+
+def test_replay_blocks_fit(make_plane, tmp_path):
+    path = tmp_path / "replay.db"
+    plane = make_plane(SimConfig(seed=1, check_mutation=True), start=False, path=path)
+    apply_yaml(plane, deployment(3))
+    plane.start()
+    plane.run_until_settled()
+    plane.flush()
+    plane.record_stop()
+    timeline = Timeline(plane.store)
+    revs = list(range(2, plane.store.current_revision() + 1))
+    narrow = "".join(block(timeline.frame(r), width=80) for r in revs)
+    wide = "".join(block(timeline.frame(r), width=100) for r in revs)
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert all(len(line) <= 100 for line in wide.splitlines())
+    assert " rs/web-" in narrow and "on its way:" in narrow
+    assert "projection  deployment-controller" in narrow and "replicaset/web-" in wide
