@@ -1,8 +1,9 @@
 """The contents of the four stage panels: Command, Event, Projection, Staleness (and Follow).
 
 Each function takes rows of a `StageState`, how many rows fit and whether the layout is compact
-(80 columns), and returns a rich Table with no wrapping (cells end in an ellipsis instead), so a
-panel never takes more lines than it was given. `caption_block` is the narration under the header
+(80 columns), and returns a `Grid` (kubesim/view/grid.py: laid out like a rich Table with no box,
+at a fraction of the cost) with no wrapping (cells end in an ellipsis instead), so a panel never
+takes more lines than it was given. `caption_block` is the narration under the header
 (the demo). Colour is style only: without colour every row
 still reads the same. Called by kubesim.view.stages.
 """
@@ -13,10 +14,10 @@ from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from kubesim.model.kinds import BUILTIN_KINDS
+from kubesim.view.grid import Cell, Col, Grid
 from kubesim.view.state import (
     CommandRow,
     DeploymentRow,
@@ -68,50 +69,40 @@ def event_target(kind: str, namespace: str, name: str, compact: bool) -> str:
     return f"{plural} {namespace}/{name}" if namespace else f"{plural} {name}"
 
 
-def _grid(*, header: bool) -> Table:
-    return Table(
-        box=None,
-        padding=(0, 1),
-        pad_edge=False,
-        expand=True,
-        show_header=header,
-        header_style="bold",
-        show_edge=False,
-    )
+def _rows(rows: list, cells: list[list[Cell]], marked: bool) -> list[tuple[list[Cell], str | None]]:
+    """Each row's cells (behind the follow mark when the column is there) and its style."""
+    if marked:
+        return [
+            ([MARK if r.followed else " ", *c], FOLLOW_STYLE if r.followed else None)
+            for r, c in zip(rows, cells, strict=True)
+        ]
+    return [(c, FOLLOW_STYLE if r.followed else None) for r, c in zip(rows, cells, strict=True)]
 
 
-def _col(table: Table, name: str, **kw) -> None:
-    table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+_MARK_COL = Col("", width=1)
 
 
-def _marked(table: Table, followed: bool, any_followed: bool, cells: list) -> None:
-    if any_followed:
-        cells = [MARK if followed else " ", *cells]
-    table.add_row(*cells, style=FOLLOW_STYLE if followed else None)
-
-
-def command_table(rows: list[CommandRow], fit: int, compact: bool, header: bool) -> Table:
+def command_table(rows: list[CommandRow], fit: int, compact: bool, header: bool) -> Grid:
     rows = rows[-fit:] if fit > 0 else []
     following = any(r.followed for r in rows)
-    t = _grid(header=header)
-    if following:
-        _col(t, "", width=1)
-    _col(t, "REV", width=5)
-    _col(t, "ACTOR", max_width=14 if compact else 22)
-    _col(t, "VERB", max_width=8 if compact else 13)
-    _col(t, "TARGET", ratio=1)
-    _col(t, "OUTCOME", max_width=10)
+    cols = [
+        Col("REV", width=5),
+        Col("ACTOR", max_width=14 if compact else 22),
+        Col("VERB", max_width=8 if compact else 13),
+        Col("TARGET", ratio=1),
+        Col("OUTCOME", max_width=10),
+    ]
+    cells: list[list[Cell]] = []
     for r in rows:
         actor = short_consumer(r.actor) if compact else r.actor
         verb = "status" if compact and r.verb == "update-status" else r.verb
         outcome = Text(r.outcome, style=OUTCOME_STYLE.get(r.outcome.split(":")[0], ""))
-        _marked(
-            t,
-            r.followed,
-            following,
-            [f"r{r.revision}", actor, verb, target(r.kind, r.namespace, r.name, compact), outcome],
+        cells.append(
+            [f"r{r.revision}", actor, verb, target(r.kind, r.namespace, r.name, compact), outcome]
         )
-    return t
+    if following:
+        cols.insert(0, _MARK_COL)
+    return Grid(cols, _rows(rows, cells, following), header)
 
 
 def _receivers(r: EventRow, compact: bool) -> Text:
@@ -126,43 +117,41 @@ def _receivers(r: EventRow, compact: bool) -> Text:
     return out
 
 
-def event_table(rows: list[EventRow], fit: int, compact: bool, header: bool) -> Table:
+def event_table(rows: list[EventRow], fit: int, compact: bool, header: bool) -> Grid:
     rows = rows[-fit:] if fit > 0 else []
     following = any(r.followed for r in rows)
-    t = _grid(header=header)
+    cols = [
+        Col("REV", width=5),
+        Col("TYPE", width=8),
+        Col("OBJECT", max_width=24 if compact else 36),
+        Col("RECEIVED (✓) / ON ITS WAY (…)", ratio=1),
+    ]
+    cells: list[list[Cell]] = [
+        [
+            f"r{r.revision}",
+            Text(r.type, style=EVENT_STYLE.get(r.type, "")),
+            event_target(r.kind, r.namespace, r.name, compact),
+            _receivers(r, compact),
+        ]
+        for r in rows
+    ]
     if following:
-        _col(t, "", width=1)
-    _col(t, "REV", width=5)
-    _col(t, "TYPE", width=8)
-    _col(t, "OBJECT", max_width=24 if compact else 36)
-    _col(t, "RECEIVED (✓) / ON ITS WAY (…)", ratio=1)
-    for r in rows:
-        _marked(
-            t,
-            r.followed,
-            following,
-            [
-                f"r{r.revision}",
-                Text(r.type, style=EVENT_STYLE.get(r.type, "")),
-                event_target(r.kind, r.namespace, r.name, compact),
-                _receivers(r, compact),
-            ],
-        )
-    return t
+        cols.insert(0, _MARK_COL)
+    return Grid(cols, _rows(rows, cells, following), header)
 
 
-def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = False) -> Table:
+def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = False) -> Grid:
     following = any(r.followed for r in rows)
-    t = _grid(header=True)
-    if following:
-        _col(t, "", width=1)
-    _col(t, "#", justify="right")
-    _col(t, "CONSUMER", max_width=17 if compact else 22)
-    _col(t, "REV", justify="right")
-    _col(t, "OBJ" if compact else "CACHED", justify="right")
-    _col(t, "Q" if compact else "QUEUE", justify="right")
-    _col(t, "RL" if compact else "RELISTS", justify="right")
-    _col(t, "LAST RECONCILE", ratio=1)
+    cols = [
+        Col("#", right=True),
+        Col("CONSUMER", max_width=17 if compact else 22),
+        Col("REV", right=True),
+        Col("OBJ" if compact else "CACHED", right=True),
+        Col("Q" if compact else "QUEUE", right=True),
+        Col("RL" if compact else "RELISTS", right=True),
+        Col("LAST RECONCILE", ratio=1),
+    ]
+    cells: list[list[Cell]] = []
     for number, r in enumerate(rows, 1):
         last = Text(r.last_reconcile)
         if r.last_outcome:
@@ -171,10 +160,7 @@ def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = Fal
         relists = str(r.relists)
         if costs and r.relists:
             relists += f" ({r.relist_objects} obj {r.relist_ms:.1f}ms)"
-        _marked(
-            t,
-            r.followed,
-            following,
+        cells.append(
             [
                 str(number % 10),
                 short_consumer(r.consumer) if compact else r.consumer,
@@ -183,9 +169,11 @@ def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = Fal
                 Text(str(r.queue_depth), style="bold" if r.queue_depth else "dim"),
                 relists,
                 last,
-            ],
+            ]
         )
-    return t
+    if following:
+        cols.insert(0, _MARK_COL)
+    return Grid(cols, _rows(rows, cells, following), header=True)
 
 
 def bar(value: float, scale: float, width: int) -> Text:
@@ -197,29 +185,29 @@ def bar(value: float, scale: float, width: int) -> Text:
     return Text("█" * cells, style=style) + Text("·" * (width - cells), style="dim")
 
 
-def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int, names: bool) -> Table:
-    t = _grid(header=True)
-    following = any(r.followed for r in rows)
-    if following and names:
-        _col(t, "", width=1)
-    if names:
-        _col(t, "CONSUMER", max_width=17 if compact else 22)
+def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int, names: bool) -> Grid:
+    following = any(r.followed for r in rows) and names
     event_scale = max([10, *(r.events_behind for r in rows)])
     time_scale = max([1.0, *(r.seconds_behind for r in rows)])
-    _col(t, "EVENTS BEHIND", width=bar_width + 6)
-    _col(t, "TIME" if compact else "TIME BEHIND", ratio=1)
+    cols = [
+        Col("EVENTS BEHIND", width=bar_width + 6),
+        Col("TIME" if compact else "TIME BEHIND", ratio=1),
+    ]
+    cells: list[list[Cell]] = []
     for r in rows:
         events = bar(r.events_behind, event_scale, bar_width).append(f" {r.events_behind:>4}")
         seconds = (
             bar(r.seconds_behind, time_scale, max(0, bar_width // 2)) if not compact else Text()
         ).append(f" {r.seconds_behind:.2f}s")
-        cells = [events, seconds]
+        row: list[Cell] = [events, seconds]
         if names:
-            cells.insert(0, short_consumer(r.consumer) if compact else r.consumer)
-            _marked(t, r.followed, following, cells)
-        else:
-            t.add_row(*cells, style=FOLLOW_STYLE if r.followed else None)
-    return t
+            row.insert(0, short_consumer(r.consumer) if compact else r.consumer)
+        cells.append(row)
+    if names:
+        cols.insert(0, Col("CONSUMER", max_width=17 if compact else 22))
+    if following:
+        cols.insert(0, _MARK_COL)
+    return Grid(cols, _rows(rows, cells, following), header=True)
 
 
 def workload_lines(

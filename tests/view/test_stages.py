@@ -336,3 +336,63 @@ def test_caption_wide_and_sizes():
     s.caption = "\n".join(["title", *[f"line {i}" for i in range(10)]])
     compact = render_text(s, 80, 24)
     assert "line 3" in compact and "line 4" not in compact
+
+
+def _cells(renderable, width: int) -> list[list[tuple[str, str]]]:
+    """Each cell of a rendering: its character and the escape codes of its style."""
+    from rich.color import ColorSystem
+    from rich.console import Console
+
+    console = Console(width=width, force_terminal=True, color_system="truecolor", _environ={})
+    lines = console.render_lines(renderable, console.options.update_width(width), pad=True)
+    return [
+        [
+            (ch, seg.style._make_ansi_codes(ColorSystem.TRUECOLOR) if seg.style else "")
+            for seg in line
+            for ch in seg.text
+        ]
+        for line in lines
+    ]
+
+
+def test_grid_lays_out_like_a_rich_table():
+    """Grid is a cheaper rich Table (no box, padding (0, 1), expand, no_wrap, ellipsis): the
+    same widths, ellipses and styles, from roomy down to squeezed below the columns' sum."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from kubesim.view.grid import Col, Grid
+
+    cols = [
+        Col("", width=1),
+        Col("#", right=True),
+        Col("NAME", max_width=12),
+        Col("REV", width=5),
+        Col("WHAT", ratio=1),
+        Col("N", right=True),
+    ]
+    rows = [
+        ["▶", "1", "deployment-controller", "r12", Text("created", style="green"), "3"],
+        [" ", "22", "x", "r123456", Text.assemble(("✓a ", "green"), ("…b", "bold")), "40000 "],
+        [" ", "3", "名前の長いもの", "r1", "a fairly long text for the ratio column", ""],
+    ]
+    for header in (True, False):
+        for some in (rows, rows[:1], []):
+            table = Table(box=None, padding=(0, 1), pad_edge=False, expand=True, show_header=header)
+            table.header_style = "bold"
+            for c in cols:
+                table.add_column(
+                    c.header,
+                    no_wrap=True,
+                    overflow="ellipsis",
+                    width=c.width,
+                    max_width=c.max_width,
+                    ratio=c.ratio,
+                    justify="right" if c.right else "left",
+                )
+            styles = ["bold reverse", None, "dim"]
+            for i, r in enumerate(some):
+                table.add_row(*r, style=styles[i])
+            grid = Grid(cols, [(r, styles[i]) for i, r in enumerate(some)], header)
+            for width in (120, 70, 45, 30, 18, 9):
+                assert _cells(grid, width) == _cells(table, width), (header, len(some), width)
