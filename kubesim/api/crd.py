@@ -246,10 +246,15 @@ def _to_field_errors(err: jsonschema.ValidationError) -> list[FieldError]:
 
 
 def validate_custom(kind: Kind, obj: dict[str, Any]) -> list[FieldError]:
-    """ObjectMeta checks, then the schema's, translated to apiextensions' field errors."""
+    """ObjectMeta checks, then the schema's."""
     errs = validate_object_meta(obj.get("metadata") or {}, kind.namespaced, name_is_dns_subdomain)
+    return errs + validate_custom_schema(kind, obj)
+
+
+def validate_custom_schema(kind: Kind, obj: dict[str, Any]) -> list[FieldError]:
+    """The schema's checks, translated to apiextensions' field errors (on create and update)."""
     if not kind.schema:
-        return errs
+        return []
     schema = _json_schema(kind.schema)
     props = dict(schema.get("properties") or {})
     for name in _ROOT_FIELDS:
@@ -262,6 +267,7 @@ def validate_custom(kind: Kind, obj: dict[str, Any]) -> list[FieldError]:
     found = sorted(
         validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
     )
+    errs: list[FieldError] = []
     seen: set[str] = set()
     for err in found:
         for fe in _to_field_errors(err):

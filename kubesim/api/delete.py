@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api.server import NAMESPACE, ApiServer, decode, encode
-from kubesim.model.errors import ApiError, BadRequest, NotFound
+from kubesim.model.errors import ApiError, BadRequest
 from kubesim.model.kinds import Kind
 from kubesim.model.objects import format_timestamp
 from kubesim.store.base import Delete, KeyValue, Put
@@ -76,21 +76,19 @@ def _delete(
     for _ in range(20):
         kv = api.store.get(key)
         if kv is None:
-            raise NotFound(
-                f'{kind.group_resource} "{name}" not found',
-                details={"name": name, "group": kind.group, "kind": kind.plural},
-            )
+            raise api.not_found(kind, name)
         obj = decode(kv)
         md = obj["metadata"]
         if dry_run:
             return DeleteResult(obj, kv.mod_revision, True)
-        policy = propagation or _policy_from_finalizers(md.get("finalizers") or [])
+        existing = md.get("finalizers") or []
+        policy = propagation or _policy_from_finalizers(existing)
         grace = _grace_period(kind, obj, grace_period)
-        finalizers = _finalizers_for(md.get("finalizers") or [], propagation)
+        finalizers = _finalizers_for(existing, propagation)
         if md.get("deletionTimestamp"):
             if grace == 0 and kind.kind == "Pod" and not finalizers:
                 pass  # force: fall through to the immediate delete
-            elif finalizers == (md.get("finalizers") or []):
+            elif finalizers == existing:
                 return DeleteResult(obj, kv.mod_revision, False, _pending(obj))
         if kind.kind == "Namespace":
             return _delete_namespace(api, obj, kv, actor)
@@ -102,14 +100,14 @@ def _delete(
             if kind.has_generation:
                 md["generation"] = md.get("generation", 1) + 1
             data = {"propagationPolicy": policy, "gracePeriodSeconds": grace}
-            result = _mark_deleting(api, kind, kv, obj, actor, data)
+            result = _mark_deleting(api, kind, kv, obj, actor, data, _pending(obj))
             if result is not None:
                 return result
             continue
         ops: list[Put | Delete] = [Delete(key, kv.mod_revision)]
         if kind.kind == "CustomResourceDefinition":
             ops += _custom_resources_of(api, obj)
-        entry = api._entry(
+        entry = api.command_entry(
             actor, "delete", kind, key, "deleted", obj, {"propagationPolicy": policy}
         )
         result = api.store.txn(ops, [entry])
@@ -125,14 +123,15 @@ def _mark_deleting(
     obj: dict[str, Any],
     actor: str,
     data: dict[str, Any],
+    pending: str,
 ) -> DeleteResult | None:
     """Store the object with its deletionTimestamp set; None if another writer came first."""
-    entry = api._entry(actor, "delete", kind, kv.key, "deleting", obj, data)
+    entry = api.command_entry(actor, "delete", kind, kv.key, "deleting", obj, data)
     result = api.store.txn([Put(kv.key, encode(obj), kv.mod_revision)], [entry])
     if not result.succeeded:
         return None
     obj["metadata"]["resourceVersion"] = str(result.revision)
-    return DeleteResult(obj, result.revision, False, _pending(obj))
+    return DeleteResult(obj, result.revision, False, pending)
 
 
 def _policy_from_finalizers(finalizers: list[str]) -> str:
@@ -190,9 +189,8 @@ def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue, actor: s
     ns["metadata"]["deletionTimestamp"] = format_timestamp(api.clock())
     ns["metadata"]["deletionGracePeriodSeconds"] = 0
     ns.setdefault("status", {})["phase"] = "Terminating"
-    api.forget_namespace(ns["metadata"]["name"])
-    result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {})
+    api.namespaces.forget(ns["metadata"]["name"])  # admission must read it again
+    result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {}, "namespace-content")
     if result is None:
         raise api.conflict(NAMESPACE, ns["metadata"]["name"])
-    result.pending = "namespace-content"
     return result

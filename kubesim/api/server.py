@@ -120,7 +120,7 @@ class ApiServer:
 
     def kind_for(self, obj: dict[str, Any]) -> Kind:
         api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-        builtin_kind = self._builtin_gvk.get((api_version, kind))
+        builtin_kind = self._builtin_gvk.get((api_version, kind))  # no store read for these
         return builtin_kind or self.registry().for_object(api_version, kind)
 
     _builtin_gvk = {(k.api_version, k.kind): k for k in BUILTIN_KINDS}
@@ -131,10 +131,7 @@ class ApiServer:
     ) -> dict[str, Any]:
         kv = self.store.get(kind.key(namespace, name), revision)
         if kv is None:
-            raise NotFound(
-                f'{kind.group_resource} "{name}" not found',
-                details={"name": name, "group": kind.group, "kind": kind.plural},
-            )
+            raise self.not_found(kind, name)
         return decode(kv)
 
     def try_get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -206,7 +203,7 @@ class ApiServer:
         dry_run: bool,
         verb: str,
         journal_data: dict[str, Any] | None,
-        decoded: bool = False,
+        decoded: bool,
     ) -> WriteResult:
         obj = deepcopy(obj)
         md = obj.setdefault("metadata", {})
@@ -233,10 +230,11 @@ class ApiServer:
             existing = self.store.get(key)
             if existing:
                 raise self._already_exists(kind, name, decode(existing))
-            obj["metadata"]["resourceVersion"] = str(self.store.current_revision())
-            return WriteResult(obj, self.store.current_revision(), False)
+            current = self.store.current_revision()
+            obj["metadata"]["resourceVersion"] = str(current)
+            return WriteResult(obj, current, False)
         for _ in range(MAX_CAS_RETRIES):
-            entry = self._entry(actor, verb, kind, key, "created", obj, journal_data)
+            entry = self.command_entry(actor, verb, kind, key, "created", obj, journal_data)
             result = self.store.txn([Put(key, encode(obj), 0)], [entry])
             if result.succeeded:
                 obj["metadata"]["resourceVersion"] = str(result.revision)
@@ -307,96 +305,68 @@ class ApiServer:
         """
         key = kind.key(namespace, name)
         try:
-            return self._guaranteed_update(
-                kind,
-                key,
-                name,
-                mutate,
-                actor,
-                verb,
-                subresource,
-                pinned_revision,
-                journal_data,
-                outcome,
-            )
+            for _ in range(MAX_CAS_RETRIES):
+                kv = self.store.get(key)
+                if kv is None:
+                    raise self.not_found(kind, name)
+                if pinned_revision is not None and pinned_revision != kv.mod_revision:
+                    raise self.conflict(kind, name)
+                old = decode(kv)
+                desired = mutate(decode(kv))
+                if desired is None:
+                    return WriteResult(old, kv.mod_revision, False)
+                new = strategy.prepare_for_update(kind, desired, old, subresource)
+                if strategy.should_delete_during_update(new, old):
+                    return self._finalize(kind, key, new, kv, actor, verb, journal_data)
+                data = encode(new)
+                if data == kv.value:
+                    entry = self.command_entry(
+                        actor, verb, kind, key, "unchanged", new, journal_data, kv.mod_revision
+                    )
+                    self.store.append_journal([entry])
+                    return WriteResult(old, kv.mod_revision, False)
+                entry = self.command_entry(actor, verb, kind, key, outcome, new, journal_data)
+                result = self.store.txn([Put(key, data, kv.mod_revision)], [entry])
+                if result.succeeded:
+                    new["metadata"]["resourceVersion"] = str(result.revision)
+                    return WriteResult(new, result.revision, True)
+                if pinned_revision is not None:
+                    raise self.conflict(kind, name)
+            raise self.conflict(kind, name)
         except ApiError as e:
             self.reject(e, actor, verb, kind, key, journal_data)
             raise
 
-    def _guaranteed_update(
-        self,
-        kind: Kind,
-        key: str,
-        name: str,
-        mutate: Callable[[dict[str, Any]], dict[str, Any] | None],
-        actor: str,
-        verb: str,
-        subresource: str | None,
-        pinned_revision: int | None,
-        journal_data: dict[str, Any] | None,
-        outcome: str,
-    ) -> WriteResult:
-        for _ in range(MAX_CAS_RETRIES):
-            kv = self.store.get(key)
-            if kv is None:
-                raise NotFound(
-                    f'{kind.group_resource} "{name}" not found',
-                    details={"name": name, "group": kind.group, "kind": kind.plural},
-                )
-            if pinned_revision is not None and pinned_revision != kv.mod_revision:
-                raise self.conflict(kind, name)
-            old = decode(kv)
-            desired = mutate(decode(kv))
-            if desired is None:
-                return WriteResult(old, kv.mod_revision, False)
-            new = strategy.prepare_for_update(kind, desired, old, subresource)
-            if strategy.should_delete_during_update(new, old):
-                return self._finalize(kind, key, new, kv, actor, verb, journal_data)
-            data = encode(new)
-            if data == kv.value:
-                entry = self._entry(actor, verb, kind, key, "unchanged", new, journal_data)
-                self.store.append_journal([_with_revision(entry, kv.mod_revision)])
-                return WriteResult(old, kv.mod_revision, False)
-            entry = self._entry(actor, verb, kind, key, outcome, new, journal_data)
-            result = self.store.txn([Put(key, data, kv.mod_revision)], [entry])
-            if result.succeeded:
-                new["metadata"]["resourceVersion"] = str(result.revision)
-                return WriteResult(new, result.revision, True)
-            if pinned_revision is not None:
-                raise self.conflict(kind, name)
-        raise self.conflict(kind, name)
-
     def _finalize(self, kind, key, obj, kv, actor, verb, journal_data) -> WriteResult:
         """The last finalizer of a deleting object was removed: the object goes away."""
-        entry = self._entry(actor, verb, kind, key, "deleted", obj, journal_data)
+        entry = self.command_entry(actor, verb, kind, key, "deleted", obj, journal_data)
         result = self.store.txn([Delete(key, kv.mod_revision)], [entry])
         if not result.succeeded:
             raise self.conflict(kind, obj["metadata"]["name"])
         return WriteResult(obj, result.revision, True)
 
     # ----------------------------------------------------------------------------- helpers
-    def forget_namespace(self, name: str) -> None:
-        """This server is terminating the namespace: admission must read it again."""
-        self.namespaces.forget(name)
-
     def _already_exists(self, kind: Kind, name: str, existing: dict[str, Any]) -> AlreadyExists:
         prefix = (
             "object is being deleted: " if existing["metadata"].get("deletionTimestamp") else ""
         )
         return AlreadyExists(
-            f'{prefix}{kind.group_resource} "{name}" already exists',
-            details={"name": name, "group": kind.group, "kind": kind.plural},
+            f'{prefix}{kind.group_resource} "{name}" already exists', details=_details(kind, name)
         )
+
+    @staticmethod
+    def not_found(kind: Kind, name: str) -> NotFound:
+        return NotFound(f'{kind.group_resource} "{name}" not found', details=_details(kind, name))
 
     @staticmethod
     def conflict(kind: Kind, name: str) -> Conflict:
         return Conflict(
             f'Operation cannot be fulfilled on {kind.group_resource} "{name}": the object has '
             "been modified; please apply your changes to the latest version and try again",
-            details={"name": name, "group": kind.group, "kind": kind.plural},
+            details=_details(kind, name),
         )
 
-    def _entry(
+    def command_entry(
         self,
         actor: str,
         verb: str,
@@ -405,12 +375,15 @@ class ApiServer:
         outcome: str,
         obj: dict[str, Any],
         data: dict[str, Any] | None = None,
+        revision: int = 0,
     ) -> JournalEntry:
+        """The journal entry of a command on `obj`. A write's entry gets its revision from the
+        store's txn; one that wrote nothing (unchanged) passes the revision it read."""
         md = obj.get("metadata") or {}
         info = {"kind": kind.kind, "name": md.get("name", ""), "namespace": md.get("namespace")}
         if data:
             info.update(data)
-        return JournalEntry("command", actor, verb, key, outcome, time=self.clock(), data=info)
+        return JournalEntry("command", actor, verb, key, outcome, revision, self.clock(), info)
 
     def journal_command(
         self, actor: str, verb: str, target: str, outcome: str, data: dict[str, Any] | None = None
@@ -465,21 +438,15 @@ class ApiServer:
             md = obj["metadata"]
             key = kind.key(md.get("namespace"), md["name"])
             ops.append(Put(key, encode(obj), 0))
-            entries.append(self._entry("kube-apiserver", "create", kind, key, "created", obj))
+            entries.append(
+                self.command_entry("kube-apiserver", "create", kind, key, "created", obj)
+            )
         self.store.txn(ops, entries)
 
 
-def _with_revision(entry: JournalEntry, revision: int) -> JournalEntry:
-    return JournalEntry(
-        entry.type,
-        entry.actor,
-        entry.verb,
-        entry.target,
-        entry.outcome,
-        revision,
-        entry.time,
-        entry.data,
-    )
+def _details(kind: Kind, name: str) -> dict[str, Any]:
+    """The `details` of a Status error about one object."""
+    return {"name": name, "group": kind.group, "kind": kind.plural}
 
 
 def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:

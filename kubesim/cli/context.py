@@ -91,3 +91,15 @@ def parse_kind_names(args: list[str]) -> list[tuple[str, list[str]]]:
             "argument when passing arguments in resource/name form"
         )
     return [(r, args[1:]) for r in args[0].split(",") if r]
+
+
+def one_object(
+    args: list[str], usage: str, error: type[KubesimError] = KubesimError
+) -> tuple[Kind, str]:
+    """The one object `KIND NAME` or `KIND/NAME` names, as (Kind, name); `error(usage)` if the
+    arguments name more or fewer than one."""
+    pairs = parse_kind_names(args)
+    if len(pairs) != 1 or len(pairs[0][1]) != 1:
+        raise error(usage)
+    resource, (name,) = pairs[0]
+    return resolve_kind(resource), name

@@ -99,16 +99,18 @@ CONTROLLER = typer.Option(
 
 def build_plane(
     clock,
-    seed,
-    latency,
-    reconcile_duration,
-    duplicate_rate,
-    drop_watch_every,
-    compact_every,
-    pod_start_delay,
-    nodes,
-    controller_files,
+    *,
+    seed: int,
+    latency: list[str] | None,
+    reconcile_duration: list[str] | None,
+    duplicate_rate: float,
+    drop_watch_every: int,
+    compact_every: int,
+    pod_start_delay: float,
+    nodes: int,
+    controller: list[str] | None,
 ):
+    """The ControlPlane of `reconcile` and `up`, from their shared options (same names)."""
     from kubesim.controllers.user import load_user_controller
     from kubesim.sim.controlplane import ControlPlane, SimConfig
     from kubesim.sim.faults import Faults
@@ -128,7 +130,7 @@ def build_plane(
         ),
     )
     kinds = context.api().registry().supported_kinds()
-    users = [load_user_controller(p, kinds=kinds) for p in controller_files or []]
+    users = [load_user_controller(p, kinds=kinds) for p in controller or []]
     store = context.api().store
     plane = ControlPlane(store, clock, config, users)
     return plane, config
@@ -184,15 +186,15 @@ def reconcile_command(
     duration = parse_duration(for_) if for_ else None
     plane, config = build_plane(
         VirtualClock(time.time()),
-        seed,
-        latency,
-        reconcile_duration,
-        duplicate_rate,
-        drop_watch_every,
-        compact_every,
-        pod_start_delay,
-        nodes,
-        controller,
+        seed=seed,
+        latency=latency,
+        reconcile_duration=reconcile_duration,
+        duplicate_rate=duplicate_rate,
+        drop_watch_every=drop_watch_every,
+        compact_every=compact_every,
+        pod_start_delay=pod_start_delay,
+        nodes=nodes,
+        controller=controller,
     )
     if not quiet:
         StageLog(plane, context.out, verbose=verbose)
@@ -285,15 +287,15 @@ def up_command(
     clock = RealClock(speed=speed)
     plane, config = build_plane(
         clock,
-        seed,
-        latency,
-        reconcile_duration,
-        duplicate_rate,
-        drop_watch_every,
-        compact_every,
-        pod_start_delay,
-        nodes,
-        controller,
+        seed=seed,
+        latency=latency,
+        reconcile_duration=reconcile_duration,
+        duplicate_rate=duplicate_rate,
+        drop_watch_every=drop_watch_every,
+        compact_every=compact_every,
+        pod_start_delay=pod_start_delay,
+        nodes=nodes,
+        controller=controller,
     )
     tracker = StageTracker(plane) if live or svg else None
     log = None

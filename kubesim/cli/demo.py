@@ -10,9 +10,7 @@ tests): plain stage lines with the narration between the scenes.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-import tempfile
 from pathlib import Path
 
 import typer
@@ -53,6 +51,9 @@ def demo_command(
 
 def _live(speed: float) -> list[str]:
     """The scenario in the live view; returns the closing lines, printed once it has closed."""
+    import dataclasses
+    import tempfile
+
     from rich.console import Console
 
     from kubesim.lessons.demo import Demo

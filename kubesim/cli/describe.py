@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubesim.api.server import ApiServer, decode
+from kubesim.controllers.deployment_util import equal_ignore_hash, template_of
 from kubesim.model.kinds import Kind, builtin
 from kubesim.model.objects import controller_ref
 
@@ -43,8 +44,8 @@ def _related(
             for rs in api.list(builtin("ReplicaSet"), ns, revision=revision)[0]
             if (controller_ref(rs) or {}).get("uid") == obj["metadata"].get("uid")
         ]
-        template = (obj.get("spec") or {}).get("template")
-        new = [rs for rs in owned if _same_template(rs, template)]
+        template = template_of(obj)
+        new = [rs for rs in owned if equal_ignore_hash(template_of(rs), template)]
         old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas")]
         return {"new_replica_set": new[0] if new else None, "old_replica_sets": old}
     if kind.kind in ("ReplicaSet", "Node"):
@@ -54,14 +55,3 @@ def _related(
         endpoints = api.store.get(builtin("Endpoints").key(ns, obj["metadata"]["name"]), revision)
         return {"endpoints": decode(endpoints) if endpoints else None}
     return {}
-
-
-def _same_template(rs: dict[str, Any], template: dict[str, Any] | None) -> bool:
-    """The Deployment controller's EqualIgnoreHash: templates equal but for pod-template-hash."""
-    import copy
-
-    a = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
-    b = copy.deepcopy(template or {})
-    for t in (a, b):
-        (t.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
-    return a == b

@@ -8,11 +8,8 @@ the lesson's work dir, against the lesson's store (so auto mode is deterministic
 
 from __future__ import annotations
 
-import io
 import os
-import shlex
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import typer
@@ -81,6 +78,10 @@ def register(app: typer.Typer) -> None:
 def run_kubesim(command: str, cwd: Path, store: Path):
     """Run one `kubesim ...` line in-process, in `cwd`, against `store`; capture its output.
     A trailing `> FILE` writes stdout to FILE (in cwd), as a shell would."""
+    import io
+    import shlex
+    from contextlib import redirect_stderr, redirect_stdout
+
     from kubesim.cli.app import main
     from kubesim.lessons.runner import CommandOutput
 
@@ -173,7 +174,7 @@ def _begin_step(state, lesson, number: int) -> None:
         context.out("")
         runner.run_step_commands(step.lesson_runs, ws, run_kubesim, echo_output)
         context.out("")
-        _check(state, lesson, quiet_failure=False)
+        _check(state, lesson)
 
 
 def _ask(state, lesson, step) -> None:
@@ -204,7 +205,7 @@ def _show(state, lesson, *, ask: bool = False) -> None:
         context.note("KUBESIM_STORE is set: unset it so your commands use the lesson's store")
 
 
-def _check(state, lesson, *, quiet_failure: bool = False) -> bool:
+def _check(state, lesson) -> bool:
     from kubesim.lessons import progress, runner
     from kubesim.lessons.format import load_all
     from kubesim.lessons.render import check_lines, recap_lines, reveal_lines
@@ -214,8 +215,7 @@ def _check(state, lesson, *, quiet_failure: bool = False) -> bool:
     ws = runner.Workspace.of(lesson)
     report = runner.check(ws, step, *_marks(lp, step.number))
     if not report.passed:
-        if not quiet_failure:
-            say(check_lines(report, total=len(lesson.steps)))
+        say(check_lines(report, total=len(lesson.steps)))
         lp.hints[str(step.number)] = max(lp.hints.get(str(step.number), 0), 1)
         progress.save(state)
         return False

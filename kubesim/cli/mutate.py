@@ -39,11 +39,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _one_target(args: list[str]) -> tuple:
-    pairs = context.parse_kind_names(args)
-    if len(pairs) != 1 or len(pairs[0][1]) != 1:
-        raise KubesimError("exactly one KIND NAME (or KIND/NAME) is required")
-    resource, names = pairs[0]
-    return context.resolve_kind(resource), names[0]
+    return context.one_object(args, "exactly one KIND NAME (or KIND/NAME) is required")
 
 
 def scale_command(

@@ -60,11 +60,9 @@ def _timeline():
 
 def _key(args: list[str], namespace: str | None) -> tuple[str, str]:
     """(store key, kubectl-style name) of `KIND NAME` or `KIND/NAME`."""
-    pairs = context.parse_kind_names(args)
-    if len(pairs) != 1 or len(pairs[0][1]) != 1:
-        raise UsageError("name exactly one object: KIND NAME or KIND/NAME")
-    resource, (name,) = pairs[0]
-    kind = context.resolve_kind(resource)
+    kind, name = context.one_object(
+        args, "name exactly one object: KIND NAME or KIND/NAME", UsageError
+    )
     key = kind.key(namespace or "default" if kind.namespaced else None, name)
     return key, f"{kind.kubectl_name}/{name}"
 
@@ -117,11 +115,7 @@ def replay_command(
             raise UsageError("--fork REV and --into NEW.db go together")
         return _fork(fork, into)
     timeline = _timeline()
-    key = (
-        _key(follow.split("/", 1) if "/" not in follow else [follow], namespace)[0]
-        if follow
-        else None
-    )
+    key = _key([follow], namespace)[0] if follow else None
     from kubesim.replay.player import Player
 
     player = Player(timeline, from_rev, to_rev, key, speed)

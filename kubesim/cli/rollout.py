@@ -58,11 +58,7 @@ def control_plane_running() -> bool:
 def _deployment(args: list[str], namespace: str | None):
     from kubesim.model.kinds import builtin
 
-    pairs = context.parse_kind_names(args)
-    if len(pairs) != 1 or len(pairs[0][1]) != 1:
-        raise KubesimError("exactly one deployment/NAME is required")
-    resource, names = pairs[0]
-    kind = context.resolve_kind(resource)
+    kind, name = context.one_object(args, "exactly one deployment/NAME is required")
     if kind.kind != "Deployment":
         raise KubesimError(
             f"no status viewer has been implemented for {kind.kind}"
@@ -71,15 +67,9 @@ def _deployment(args: list[str], namespace: str | None):
         )
     api = context.api()
     ns = namespace or "default"
-    dep = api.get(kind, ns, names[0])
-    rss = [
-        rs
-        for rs in api.list(builtin("ReplicaSet"), ns)[0]
-        if any(
-            r.get("uid") == dep["metadata"]["uid"]
-            for r in rs["metadata"].get("ownerReferences") or []
-        )
-    ]
+    dep = api.get(kind, ns, name)
+    # every ReplicaSet of the namespace: controllers/rollout.py keeps those the Deployment controls
+    rss, _ = api.list(builtin("ReplicaSet"), ns)
     return kind, dep, rss
 
 

@@ -22,10 +22,8 @@ Object = dict[str, Any]
 
 @dataclass
 class ClientStats:
+    #: writes that changed something (a no-op apply or patch is not counted)
     writes: int = 0
-    noop_writes: int = 0
-    conflicts: int = 0
-    list_items: int = 0
 
 
 @dataclass
@@ -40,8 +38,6 @@ class Client:
         if getattr(result, "changed", True):
             self.stats.writes += 1
             self.written.append((result.revision, verb, key))
-        else:
-            self.stats.noop_writes += 1
 
     def take_writes(self) -> list[tuple[int, str, str]]:
         writes, self.written = self.written, []
@@ -54,12 +50,12 @@ class Client:
         return result.obj
 
     def update(self, obj: Object) -> Object:
-        result = self._conflicts(lambda: self.api.update(obj, actor=self.actor))
+        result = self.api.update(obj, actor=self.actor)
         self._record(result, "update", _key(self.api, result.obj))
         return result.obj
 
     def update_status(self, obj: Object) -> Object:
-        result = self._conflicts(lambda: self.api.update_status(obj, actor=self.actor))
+        result = self.api.update_status(obj, actor=self.actor)
         self._record(result, "update-status", _key(self.api, result.obj))
         return result.obj
 
@@ -112,15 +108,6 @@ class Client:
         result = bind(self.api, namespace, pod, node, actor=self.actor)
         self._record(result, "bind", f"/registry/pods/{namespace}/{pod}")
         return result.obj
-
-    def _conflicts(self, call: Callable[[], WriteResult]) -> WriteResult:
-        from kubesim.model.errors import Conflict
-
-        try:
-            return call()
-        except Conflict:
-            self.stats.conflicts += 1
-            raise
 
 
 def _key(api: ApiServer, obj: Object) -> str:

@@ -13,7 +13,7 @@ Used by the control plane's consumers (sim/consumer.py) and by controllers throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api.server import WatchEvent
@@ -33,6 +33,16 @@ class Handler:
     on_delete: Callable[[Object], None] | None = None
     wants_resync: bool = False
 
+    @classmethod
+    def each(cls, fn: Callable[[Object], None]) -> Handler:
+        """Call `fn` with the object of every add, update (the new one) and delete (a
+        tombstone unwrapped)."""
+        return cls(
+            on_add=fn,
+            on_update=lambda old, new: fn(new),
+            on_delete=lambda obj: fn(object_of(obj)),
+        )
+
 
 @dataclass
 class DeletedFinalStateUnknown:
@@ -46,8 +56,8 @@ class DeletedFinalStateUnknown:
 class InformerStats:
     events: int = 0
     resyncs: int = 0
-    relists: int = 0
-    listed_objects: int = 0
+    #: lister calls on the cache (the control plane's "cache reads")
+    reads: int = 0
 
 
 class Informer:
@@ -82,8 +92,6 @@ class Informer:
         if self.accept is not None:
             items = [o for o in items if self.accept(o)]
         deltas = self.cache.replace(items, revision)
-        self.stats.relists += 1
-        self.stats.listed_objects += len(items)
         for key in deltas.added:
             self._notify_add(self.cache.get(key))
         for key, old in deltas.updated:
@@ -142,35 +150,38 @@ def object_of(obj: Object | DeletedFinalStateUnknown) -> Object:
     return obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
 
 
-@dataclass
 class Lister:
-    """Read-only access to an informer's cache; objects must not be mutated."""
+    """Read-only access to an informer's cache; objects must not be mutated. Each call counts
+    as a read in the informer's stats."""
 
-    informer: Informer
-    reads: list[int] = field(default_factory=lambda: [0])
+    __slots__ = ("informer", "_stats")
+
+    def __init__(self, informer: Informer) -> None:
+        self.informer = informer
+        self._stats = informer.stats
 
     def get(self, namespace: str | None, name: str) -> Object | None:
-        self.reads[0] += 1
+        self._stats.reads += 1
         return self.informer.cache.get(f"{namespace}/{name}" if namespace else name)
 
     def list(self, namespace: str | None = None) -> list[Object]:
-        self.reads[0] += 1
+        self._stats.reads += 1
         if namespace:
             return self.informer.cache.list_namespace(namespace)
         return self.informer.cache.list()
 
     def by_controller(self, uid: str) -> list[Object]:
-        self.reads[0] += 1
+        self._stats.reads += 1
         return self.informer.cache.by_controller(uid)
 
     def by_owner(self, uid: str) -> list[Object]:
-        self.reads[0] += 1
+        self._stats.reads += 1
         return self.informer.cache.by_owner(uid)
 
     def by_index(self, name: str, value: str) -> list[Object]:
-        self.reads[0] += 1
+        self._stats.reads += 1
         return self.informer.cache.by_index(name, value)
 
     def by_selector(self, namespace: str | None, selector: Any) -> list[Object]:
-        self.reads[0] += 1
+        self._stats.reads += 1
         return self.informer.cache.by_selector(namespace, selector)

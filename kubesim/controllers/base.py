@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubesim.client.cache import IndexFunc
@@ -73,10 +73,9 @@ class ControllerContext:
     #: enqueue a key, remembering which revision triggered it (the journal's "triggers")
     enqueue: Callable[[str], None]
     enqueue_after: Callable[[str, float], None]
-    reads: list[int] = field(default_factory=lambda: [0])
 
     def lister(self, kind: str) -> Lister:
-        return Lister(self.informers[kind], self.reads)
+        return Lister(self.informers[kind])
 
     def handle(self, kind: str, handler: Handler) -> None:
         self.informers[kind].add_handler(handler)

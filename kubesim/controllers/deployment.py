@@ -73,14 +73,7 @@ class DeploymentController(DeploymentSync, DeploymentRollout, DeploymentStatus, 
         self.pods = ctx.lister("Pod")
         self.client = ctx.client
         self.rs_kind = ctx.kinds("ReplicaSet")
-        ctx.handle(
-            "Deployment",
-            Handler(
-                on_add=self._enqueue,
-                on_update=lambda old, cur: self._enqueue(cur),
-                on_delete=lambda obj: self._enqueue(object_of(obj)),
-            ),
-        )
+        ctx.handle("Deployment", Handler.each(self._enqueue))
         ctx.handle(
             "ReplicaSet",
             Handler(

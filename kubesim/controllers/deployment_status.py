@@ -42,6 +42,13 @@ class DeploymentStatus:
     def _now(self) -> str:
         return format_timestamp(self.ctx.now())
 
+    def _set_progressing(self, d: Object, value: str, reason: str, message: str) -> None:
+        """Set the Progressing condition on the Deployment's (private copy of) status."""
+        dc.set_condition(
+            d.setdefault("status", {}),
+            dc.new_condition("Progressing", value, reason, message, self._now()),
+        )
+
     def _check_paused_conditions(self, d: Object) -> None:
         if not dc.has_progress_deadline(d):
             return
@@ -56,10 +63,7 @@ class DeploymentStatus:
             reason, message = dc.RESUMED_REASON, "Deployment is resumed"
         else:
             return
-        dc.set_condition(
-            d.setdefault("status", {}),
-            dc.new_condition("Progressing", "Unknown", reason, message, self._now()),
-        )
+        self._set_progressing(d, "Unknown", reason, message)
         self.client.update_status(d)
 
     def _calculate_status(

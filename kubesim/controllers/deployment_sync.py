@@ -75,16 +75,8 @@ class DeploymentSync:
             needs_update = du.set_deployment_revision(d, annotations_of(rs).get(du.REVISION, ""))
             progressing = dc.get_condition(dr.status_of(d), "Progressing")
             if dc.has_progress_deadline(d) and progressing is None:
-                dc.set_condition(
-                    d.setdefault("status", {}),
-                    dc.new_condition(
-                        "Progressing",
-                        "True",
-                        dc.FOUND_NEW_RS_REASON,
-                        f'Found new replica set "{rs["metadata"]["name"]}"',
-                        self._now(),
-                    ),
-                )
+                message = f'Found new replica set "{rs["metadata"]["name"]}"'
+                self._set_progressing(d, "True", dc.FOUND_NEW_RS_REASON, message)
                 needs_update = True
             if needs_update:
                 self.client.update_status(d)
@@ -125,16 +117,8 @@ class DeploymentSync:
             )
         needs_update = du.set_deployment_revision(d, str(new_revision))
         if not already_exists and dc.has_progress_deadline(d):
-            dc.set_condition(
-                d.setdefault("status", {}),
-                dc.new_condition(
-                    "Progressing",
-                    "True",
-                    dc.NEW_RS_REASON,
-                    f'Created new replica set "{name}"',
-                    self._now(),
-                ),
-            )
+            message = f'Created new replica set "{name}"'
+            self._set_progressing(d, "True", dc.NEW_RS_REASON, message)
             needs_update = True
         if needs_update:
             self.client.update_status(d)

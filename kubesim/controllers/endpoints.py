@@ -178,14 +178,9 @@ class EndpointsController(Controller):
 
     def setup(self, ctx: ControllerContext) -> None:
         super().setup(ctx)
-        ctx.handle(
-            "Service",
-            Handler(
-                on_add=self._service_changed,
-                on_update=lambda old, new: self._service_changed(new),
-                on_delete=lambda obj: self._service_changed(object_of(obj)),
-            ),
-        )
+        self.services = ctx.lister("Service")
+        self.pods = ctx.lister("Pod")
+        ctx.handle("Service", Handler.each(self._service_changed))
         ctx.handle(
             "Pod",
             Handler(
@@ -201,7 +196,7 @@ class EndpointsController(Controller):
         """GetPodServiceMemberships: the keys of the services whose selector matches the pod."""
         namespace = (pod.get("metadata") or {}).get("namespace") or ""
         keys = set()
-        for svc in self.ctx.lister("Service").list(namespace):
+        for svc in self.services.list(namespace):
             selector = service_selector(svc)
             if selector is not None and matches(selector, labels_of(pod)):
                 keys.add(cache_key(svc))
@@ -235,7 +230,7 @@ class EndpointsController(Controller):
     # ----------------------------------------------------------------------------- reconcile
     def reconcile(self, key: str) -> float | None:
         namespace, name = split_key(key)
-        svc = self.ctx.lister("Service").get(namespace, name)
+        svc = self.services.get(namespace, name)
         if svc is None:
             try:
                 self.ctx.client.delete(ENDPOINTS, namespace, name)
@@ -245,7 +240,7 @@ class EndpointsController(Controller):
         selector = service_selector(svc)
         if selector is None or (svc.get("spec") or {}).get("type") == "ExternalName":
             return None
-        pods = self.ctx.lister("Pod").by_selector(namespace, selector)
+        pods = self.pods.by_selector(namespace, selector)
         subsets = desired_subsets(svc, sorted(pods, key=cache_key))
         labels = endpoints_labels(svc)
 

@@ -31,6 +31,7 @@ from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
 from kubesim.controllers.nodes import ready_condition
 from kubesim.controllers.podutil import (
     container_names,
+    containers_of,
     is_terminal,
     patch_pod_status,
     set_condition,
@@ -42,6 +43,8 @@ Object = dict[str, Any]
 
 #: the order in which a kubelet reports pod conditions
 CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady")
+#: the order of the conditions in a status: the kubelet's four, PodScheduled, then any other
+_CONDITION_ORDER = {t: i for i, t in enumerate((*CONDITIONS, "PodScheduled"))}
 
 
 def normalize_image(image: str) -> str:
@@ -151,7 +154,7 @@ class Kubelet(Controller):
             return first + self.start_delay - now
         status = self._running_status(pod, now)
         if self._write_status(pod, status) and not running:
-            for ctr in (pod.get("spec") or {}).get("containers") or []:
+            for ctr in containers_of(pod):
                 if self.verbose_events:
                     self.ctx.record_event(
                         pod,
@@ -260,8 +263,8 @@ class Kubelet(Controller):
                     "lastTransitionTime": stamp,
                 },
             )
-        order = {t: i for i, t in enumerate((*CONDITIONS, "PodScheduled"))}
-        return sorted(conditions, key=lambda c: order.get(c.get("type", ""), len(order)))
+        last = len(_CONDITION_ORDER)
+        return sorted(conditions, key=lambda c: _CONDITION_ORDER.get(c.get("type", ""), last))
 
     def _pending_status(self, pod: Object, now: float) -> Object:
         names = container_names(pod)
@@ -289,7 +292,7 @@ class Kubelet(Controller):
                 "started": False,
                 "state": {"waiting": {"reason": "ContainerCreating"}},
             }
-            for ctr in (pod.get("spec") or {}).get("containers") or []
+            for ctr in containers_of(pod)
         ]
         return status
 
@@ -302,7 +305,7 @@ class Kubelet(Controller):
         status["podIP"], status["podIPs"] = ip, [{"ip": ip}]
         status["conditions"] = self._conditions(pod, {t: ("True", "", "") for t in CONDITIONS}, now)
         statuses = []
-        for ctr in (pod.get("spec") or {}).get("containers") or []:
+        for ctr in containers_of(pod):
             before = previous.get(ctr.get("name")) or {}
             running = (before.get("state") or {}).get("running")
             image = normalize_image(ctr.get("image", ""))

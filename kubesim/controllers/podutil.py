@@ -119,7 +119,12 @@ def patch_pod_status(
 
 
 def container_names(pod: Object) -> list[str]:
-    return [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
+    return [c.get("name", "") for c in containers_of(pod)]
+
+
+def containers_of(pod: Object) -> list[Object]:
+    """spec.containers (the app containers; init containers are not simulated)."""
+    return (pod.get("spec") or {}).get("containers") or []
 
 
 def deletion_cost(pod: Object) -> int:

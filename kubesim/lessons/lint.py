@@ -100,13 +100,11 @@ def _manifests(lesson: Lesson) -> list[str]:
 def lint_all(
     run: runner.CommandRunner,
     out: Callable[[str], None] = lambda _: None,
-    root: Path | None = None,
-    auto: bool = True,
 ) -> list[str]:
     problems: list[str] = []
     seen: dict[int, str] = {}
     lessons: list[Lesson] = []
-    for path in lesson_dirs(root):
+    for path in lesson_dirs():
         try:
             lesson = load_lesson(path)
         except LessonFormatError as e:
@@ -122,7 +120,7 @@ def lint_all(
         problems.append("no lessons found")
     for lesson in lessons:
         found = lint_static(lesson)
-        if auto and not found:
+        if not found:
             with tempfile.TemporaryDirectory(prefix="kubesim-lint-") as tmp:
                 report = runner.run_auto(lesson, runner.Workspace(Path(tmp) / lesson.id), run)
             found += report.problems

@@ -9,7 +9,7 @@ its own main(argv), so auto mode is deterministic on the virtual clock with the 
   temporary one for `lesson run --auto` and the linter, so they never touch the learner's).
 - `prepare(lesson, ws, run)`: a fresh work dir (the lesson's files, an empty store), then the
   lesson's `setup` commands. This is the start state that `lesson reset` restores.
-- `begin(lesson, step)` records the step's Mark (journal seq and revision at its start): journal
+- `mark_now(ws)` gives the Mark a step begins at (journal seq and revision at its start): journal
   and event checks count only what happened after it.
 - `perform(lesson, step, run)`: what auto mode does for a step (the solution edit, the lesson's
   own commands, the learner's commands).
@@ -149,10 +149,7 @@ def perform(
 ) -> None:
     """Everything the step asks for, done by the lesson (auto mode)."""
     apply_edit(lesson, step, ws)
-    for command in step.auto_commands():
-        result = run(command, ws.dir, ws.store)
-        if echo:
-            echo(command, result)
+    run_step_commands(step.auto_commands(), ws, run, echo)
 
 
 def run_step_commands(
@@ -161,7 +158,7 @@ def run_step_commands(
     run: CommandRunner,
     echo: Callable[[str, CommandOutput], None] | None = None,
 ) -> None:
-    """Commands the lesson performs itself (a step's lesson_runs, watch mode's re-run)."""
+    """Commands run in the workspace, each echoed if asked (a step's lesson_runs, auto mode)."""
     for command in commands:
         result = run(command, ws.dir, ws.store)
         if echo:

@@ -240,7 +240,4 @@ BUILTIN = Registry()
 
 def builtin(kind: str) -> Kind:
     """The compiled-in kind called `kind` (`Deployment`)."""
-    for k in BUILTIN_KINDS:
-        if k.kind == kind:
-            return k
-    raise KeyError(kind)
+    return BUILTIN.for_kind(kind)

@@ -32,10 +32,6 @@ def deepcopy(obj: Any) -> Any:
     return orjson.loads(orjson.dumps(obj))
 
 
-def meta(obj: Object) -> dict[str, Any]:
-    return obj.setdefault("metadata", {})
-
-
 def name_of(obj: Object) -> str:
     return (obj.get("metadata") or {}).get("name", "")
 

@@ -16,37 +16,11 @@ stay aligned); what still does not fit ends in an ellipsis.
 
 from __future__ import annotations
 
-import shutil
-import sys
-
-from kubesim.model.kinds import BUILTIN_KINDS
+from kubesim.view.plain import PIPE_WIDTH, SHORT_KINDS, cut, plain_width, short_consumer
 from kubesim.view.state import StageState
 
-PIPE_WIDTH = 100
-MIN_WIDTH = 40
 INDENT = " " * 12
-_SHORT = {
-    k.kind.lower(): (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS
-}
-
-
-def plain_width() -> int:
-    """The terminal's width when stdout is one, else PIPE_WIDTH (pipes, files, tests)."""
-    try:
-        tty = sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
-        return PIPE_WIDTH
-    return max(MIN_WIDTH, shutil.get_terminal_size((PIPE_WIDTH, 24)).columns)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-
-
-def _short(name: str) -> str:
-    return name.removesuffix("-controller")
+_SHORT = {kind.lower(): short for kind, short in SHORT_KINDS.items()}
 
 
 def _short_kinds(text: str) -> str:
@@ -62,7 +36,7 @@ def _names(names: list[str], room: int) -> str:
     """Consumer names in `room` columns: in full, without "-controller", or counted."""
     if not names:
         return "-"
-    for text in (", ".join(names), ", ".join(_short(n) for n in names)):
+    for text in (", ".join(names), ", ".join(short_consumer(n) for n in names)):
         if len(text) <= room:
             return text
     return f"{len(names)} consumer" + ("s" if len(names) > 1 else "")
@@ -85,16 +59,16 @@ def block(state: StageState, width: int | None = None) -> str:
         if len(one) <= width:
             lines.append(one)
         else:
-            lines.append(_cut(head, width))
+            lines.append(cut(head, width))
             two = f"{INDENT}received: {got}  on its way: {waiting}"
             if len(two) <= width:
                 lines.append(two)
             else:
                 room = width - len(INDENT) - len("on its way: ")
-                lines.append(_cut(f"{INDENT}received: {_names(event.delivered, room + 2)}", width))
-                lines.append(_cut(f"{INDENT}on its way: {_names(event.pending, room)}", width))
+                lines.append(cut(f"{INDENT}received: {_names(event.delivered, room + 2)}", width))
+                lines.append(cut(f"{INDENT}on its way: {_names(event.pending, room)}", width))
     if not state.projections and state.caption:  # no control plane: the caption says so
-        lines.append(_cut(f"projection  {state.caption.splitlines()[0]}", width))
+        lines.append(cut(f"projection  {state.caption.splitlines()[0]}", width))
     lines += _projections(state, width)
     return "\n".join(lines) + "\n"
 
@@ -108,8 +82,8 @@ def _command(message: str, width: int) -> list[str]:
     for sep, keep in ((" · ", ""), (" (from ", "(from ")):
         first, found, rest = message.partition(sep)
         if found:
-            return [_cut(f"command     {first}", width), _cut(f"{INDENT}{keep}{rest}", width)]
-    return [_cut(one, width)]
+            return [cut(f"command     {first}", width), cut(f"{INDENT}{keep}{rest}", width)]
+    return [cut(one, width)]
 
 
 def _projections(state: StageState, width: int) -> list[str]:
@@ -129,7 +103,7 @@ def _projections(state: StageState, width: int) -> list[str]:
             f"queue {p.queue_depth:<3} staleness {behind(s)}"
         )
     ]
-    for name in (lambda p: p.consumer, lambda p: _short(p.consumer)):
+    for name in (lambda p: p.consumer, lambda p: short_consumer(p.consumer)):
         w = max(len(name(p)) for p, _ in rows)
         forms.append(
             lambda p, s, name=name, w=w: (
@@ -145,5 +119,5 @@ def _projections(state: StageState, width: int) -> list[str]:
         if len(row + last(p)) <= width:
             lines.append(row + last(p))
         else:  # the last reconcile on a line of its own
-            lines += [_cut(row, width), _cut(INDENT + last(p).lstrip(), width)]
+            lines += [cut(row, width), cut(INDENT + last(p).lstrip(), width)]
     return lines

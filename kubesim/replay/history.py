@@ -435,11 +435,6 @@ class History:
             return None
         return self.runs[i]
 
-    def watches_at(self, position: int) -> list[Watch]:
-        """The consumers of the control plane running at that point (none: no control plane)."""
-        run = self.run_at(position)
-        return run.watches if run is not None else []
-
     def queue_depth(self, consumer: str, position: int) -> int:
         """Keys in the consumer's workqueue after the first `position` entries, as far as the
         journal shows them (see _queue)."""
@@ -527,12 +522,3 @@ def node_of(value: bytes | None) -> str | None:
 
 def event_type(code: int) -> str:
     return {ord("A"): "ADDED", ord("D"): "DELETED"}.get(code, "MODIFIED")
-
-
-def describe_target(data: dict[str, Any] | None, key: str) -> str:
-    """`deployment/web`-ish name of a command's target (kind lower-case, kubectl style)."""
-    data = data or {}
-    kind, name = data.get("kind"), data.get("name")
-    if kind and name:
-        return f"{kind.lower()}/{name}"
-    return key

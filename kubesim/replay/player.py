@@ -11,6 +11,7 @@ these keys); `--auto` without a terminal prints one plain block per step instead
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 
@@ -124,8 +125,6 @@ class Player:
 
     def state(self) -> StageState:
         """The frame at the current revision, with the player's own header and footer."""
-        import dataclasses
-
         state = self.frame(self.revision)
         header = dataclasses.replace(
             state.header,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from kubesim.model.objects import loads
+from kubesim.model.objects import controller_ref, loads
 from kubesim.replay.history import History, Watch, event_type, node_of
 from kubesim.replay.seek import ConsumerState, ReadSide, Seeker
 from kubesim.replay.why import link_of, produced_by, target_of
@@ -300,17 +300,12 @@ def _consumer(side: ReadSide, name: str) -> ConsumerState:
 
 
 def _controller(obj: dict, kind: str) -> str:
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("kind") == kind and ref.get("controller"):
-            return ref.get("name", "")
-    return ""
+    """The name of the object's controller, if it is of `kind`."""
+    ref = controller_ref(obj)
+    return ref.get("name", "") if ref and ref.get("kind") == kind else ""
 
 
 def _generation(state: StageState, kind: str, obj: dict) -> None:
-    md = obj["metadata"]
-    generation = int(md.get("generation") or 0)
-    observed = int((obj.get("status") or {}).get("observedGeneration") or 0)
-    if generation > observed:
-        ns = md.get("namespace", "")
-        shown = md["name"] if ns in ("default", "") else f"{ns}/{md['name']}"
-        state.generations.append(GenerationRow(kind, shown, generation, observed))
+    row = GenerationRow.of(kind, obj)
+    if row is not None:
+        state.generations.append(row)

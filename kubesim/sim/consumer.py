@@ -29,7 +29,6 @@ class ConsumerStats:
     relists: int = 0
     relist_objects: int = 0
     relist_seconds: float = 0.0
-    watch_resumes: int = 0
     last_reconcile: str = ""
     last_outcome: str = ""
 
@@ -45,14 +44,11 @@ class Consumer:
     #: virtual seconds a reconcile keeps a worker busy
     reconcile_duration: float = 0.0
     reflector: Reflector | None = None
-    #: time the event at `revision` was delivered
-    delivered_at: float = 0.0
     busy: int = 0
     started: bool = False
     triggers: dict[str, list[int | str]] = field(default_factory=dict)
     current_trigger: int | str = "start"
     stats: ConsumerStats = field(default_factory=ConsumerStats)
-    reads: list[int] = field(default_factory=lambda: [0])
     #: the watch channel: (due time, event, is a duplicate) in revision order, not yet delivered
     channel: deque[tuple[float, Any, bool]] = field(default_factory=deque)
     pump_scheduled: bool = False

@@ -46,9 +46,7 @@ class SimConfig:
     seed: int = 0
     #: per consumer latency in seconds (`--latency NAME=MS` gives milliseconds)
     latency: dict[str, float] = field(default_factory=dict)
-    default_latency: float = DEFAULT_LATENCY
     reconcile_duration: dict[str, float] = field(default_factory=dict)
-    default_reconcile_duration: float = 0.0
     #: kubelet: seconds from binding to Running
     pod_start_delay: float = 1.0
     nodes: int = 3
@@ -58,8 +56,6 @@ class SimConfig:
     faults: Faults = field(default_factory=Faults)
     #: enforce "objects from the cache are never mutated" (tests)
     check_mutation: bool = False
-    #: journal every delivery (off only for throughput experiments)
-    journal_deliveries: bool = True
 
 
 @dataclass
@@ -71,7 +67,6 @@ class Totals:
     reconciles: int = 0
     writes: int = 0
     list_items: int = 0
-    cache_reads: int = 0
 
 
 class ControlPlane(ReadSide, Workers):
@@ -138,11 +133,9 @@ class ControlPlane(ReadSide, Workers):
             informers,
             RateLimitingQueue(self.clock.now, name=controller.name),
             Client(self.api, controller.name),
-            latency=self.config.latency.get(controller.name, self.config.default_latency),
+            latency=self.config.latency.get(controller.name, DEFAULT_LATENCY),
             reflector=Reflector(self.api, informers),
-            reconcile_duration=self.config.reconcile_duration.get(
-                controller.name, self.config.default_reconcile_duration
-            ),
+            reconcile_duration=self.config.reconcile_duration.get(controller.name, 0.0),
         )
         ctx = ControllerContext(
             name=controller.name,
@@ -155,7 +148,6 @@ class ControlPlane(ReadSide, Workers):
             record_event=lambda *a, **kw: self._record_event(consumer, *a, **kw),
             enqueue=consumer.enqueue,
             enqueue_after=lambda key, delay: self._enqueue_after(consumer, key, delay),
-            reads=consumer.reads,
         )
         controller.setup(ctx)
         self.consumers.append(consumer)
@@ -178,14 +170,32 @@ class ControlPlane(ReadSide, Workers):
         self._maybe_flush()
         return True
 
-    def run_until_settled(self, max_steps: int | None = None, until: float | None = None) -> bool:
-        """Virtual time: run until nothing is left to do (True), or a limit is reached."""
+    def run_until_settled(
+        self,
+        max_steps: int | None = None,
+        until: float | None = None,
+        *,
+        idle: float | None = None,
+        on_step: Callable[[], None] | None = None,
+    ) -> bool:
+        """Virtual time: run until nothing is left to do (True), or a limit is reached.
+
+        With `idle`, also settled (True) when the next action is a timer more than `idle`
+        seconds after the last write (or the start of this run): the cluster is quiet and only
+        requeue timers are pending; time is not run forward to them. `on_step` is called every
+        1,000 steps (a progress display)."""
+        start = self.clock.now()
         steps = 0
         while True:
             next_time = self.loop.next_time()
             if next_time is None:
                 self.flush()
                 return True
+            if idle is not None:
+                last = self.totals.last_write_at
+                if next_time - (start if last is None else max(last, start)) > idle:
+                    self.flush()
+                    return True
             if until is not None and next_time > until:
                 self.clock.advance_to(until)
                 self.flush()
@@ -195,6 +205,8 @@ class ControlPlane(ReadSide, Workers):
                 return False
             self.step()
             steps += 1
+            if on_step is not None and steps % 1000 == 0:
+                on_step()
 
     def _append(self, entry: JournalEntry) -> None:
         self._journal.append(entry)
@@ -229,4 +241,5 @@ class ControlPlane(ReadSide, Workers):
         self.flush()
 
     def cache_reads(self) -> int:
-        return sum(c.reads[0] for c in self.consumers)
+        """Lister calls on every consumer's caches."""
+        return sum(i.stats.reads for c in self.consumers for i in c.informers.values())

@@ -29,8 +29,6 @@ class ReadSide:
         consumer.current_trigger = f"relist@{self.store.current_revision()}"
         result = consumer.reflector.list_and_replace()
         self.totals.list_items += result.items
-        consumer.client.stats.list_items += result.items
-        consumer.delivered_at = self.clock.now()
         consumer.stats.relists += 1
         consumer.stats.relist_objects += result.objects
         consumer.stats.relist_seconds += result.seconds
@@ -117,7 +115,6 @@ class ReadSide:
     def resume_watch(self, consumer: Consumer) -> None:
         """The reflector re-watches from its last revision (relists if that was compacted)."""
         consumer.watch_down = False
-        consumer.stats.watch_resumes += 1
         self._append(
             JournalEntry(
                 "watch-resume", consumer.name, revision=consumer.revision, time=self.clock.now()
@@ -140,21 +137,19 @@ class ReadSide:
         consumer.current_trigger = ev.revision
         if not consumer.reflector.deliver(ev, duplicate):
             return  # already in the projection (it came with a LIST)
-        consumer.delivered_at = self.clock.now()
         consumer.stats.deliveries += 1
         self.totals.deliveries += 1
         if duplicate:
             consumer.stats.duplicates += 1
-        if self.config.journal_deliveries:
-            self._append(
-                JournalEntry(
-                    "delivery",
-                    consumer.name,
-                    ev.type,
-                    ev.key,
-                    "duplicate" if duplicate else "",
-                    ev.revision,
-                    self.clock.now(),
-                )
+        self._append(
+            JournalEntry(
+                "delivery",
+                consumer.name,
+                ev.type,
+                ev.key,
+                "duplicate" if duplicate else "",
+                ev.revision,
+                self.clock.now(),
             )
+        )
         self.schedule_work(consumer)

@@ -28,36 +28,19 @@ def run_virtual(
     idle: float | None = None,
     on_step: Callable[[], None] | None = None,
 ) -> bool:
-    """Run on the virtual clock; True if the control plane settled.
+    """Run on the virtual clock (ControlPlane.run_until_settled); True if it settled.
 
     Settled means nothing is left to do, or (with `idle`) that the next action is a timer more
     than `idle` seconds after the last write: the cluster is quiet and only requeue timers (a
-    Deployment's progress deadline, say) are pending. Time is not run forward to them.
+    Deployment's progress deadline, say) are pending. Time is not run forward to them; a run of
+    `duration` otherwise ends at the end of that duration, even when it settled or stopped early.
     """
-    start = plane.clock.now()
-    until = start + duration if duration is not None else None
-    done = 0
-    while True:
-        next_time = plane.loop.next_time()
-        if next_time is None:
-            if until is not None:
-                plane.clock.advance_to(until)
-            plane.flush()
-            return True
-        if idle is not None:
-            last = plane.totals.last_write_at
-            if next_time - (start if last is None else max(last, start)) > idle:
-                plane.flush()
-                return True
-        if (until is not None and next_time > until) or (steps is not None and done >= steps):
-            if until is not None:
-                plane.clock.advance_to(until)
-            plane.flush()
-            return False
-        plane.step()
-        done += 1
-        if on_step is not None and done % 1000 == 0:
-            on_step()
+    until = plane.clock.now() + duration if duration is not None else None
+    settled = plane.run_until_settled(steps, until, idle=idle, on_step=on_step)
+    quiet = settled and plane.loop.next_time() is not None  # settled on `idle`: timers remain
+    if until is not None and not quiet:
+        plane.clock.advance_to(until)
+    return settled
 
 
 class StoreWatcher:

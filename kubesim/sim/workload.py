@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubesim.model.objects import controller_ref
 from kubesim.view.state import DeploymentRow, GenerationRow
 
 _KINDS = ("Deployment", "ReplicaSet", "Pod")
@@ -23,8 +24,8 @@ class WorkloadIndex:
         self._rs_owner: dict[tuple[str, str], str] = {}
         #: pod key -> (namespace, replicaset name, running)
         self._pods: dict[str, tuple[str, str, bool]] = {}
-        #: key -> (kind, namespace, name, generation, observedGeneration)
-        self._generations: dict[str, tuple[str, str, str, int, int]] = {}
+        #: key -> its row, while its generation is not yet observed
+        self._generations: dict[str, GenerationRow] = {}
 
     def load(self, api: Any) -> None:
         registry = api.registry()
@@ -51,7 +52,7 @@ class WorkloadIndex:
             if deleted:
                 self._pods.pop(key, None)
                 return
-            owner = _owner(md, "ReplicaSet")
+            owner = _owner(obj, "ReplicaSet")
             running = (obj.get("status") or {}).get("phase") == "Running" and not md.get(
                 "deletionTimestamp"
             )
@@ -68,13 +69,12 @@ class WorkloadIndex:
                 int((obj.get("spec") or {}).get("replicas", 1)),
             )
         else:
-            owner = _owner(md, "Deployment")
+            owner = _owner(obj, "Deployment")
             if owner:
                 self._rs_owner[(ns, md["name"])] = owner
-        observed = int((obj.get("status") or {}).get("observedGeneration") or 0)
-        generation = int(md.get("generation") or 0)
-        if generation > observed:
-            self._generations[key] = (kind, ns, md["name"], generation, observed)
+        row = GenerationRow.of(kind, obj)
+        if row is not None:
+            self._generations[key] = row
         else:
             self._generations.pop(key, None)
 
@@ -95,16 +95,10 @@ class WorkloadIndex:
         return rows
 
     def unobserved(self, limit: int) -> list[GenerationRow]:
-        rows = []
-        for key in sorted(self._generations)[:limit]:
-            kind, ns, name, generation, observed = self._generations[key]
-            shown = name if ns in ("default", "") else f"{ns}/{name}"
-            rows.append(GenerationRow(kind, shown, generation, observed))
-        return rows
+        return [self._generations[key] for key in sorted(self._generations)[:limit]]
 
 
-def _owner(md: dict[str, Any], kind: str) -> str:
-    for ref in md.get("ownerReferences") or []:
-        if ref.get("kind") == kind and ref.get("controller"):
-            return ref.get("name", "")
-    return ""
+def _owner(obj: dict[str, Any], kind: str) -> str:
+    """The name of the object's controller, if it is of `kind`."""
+    ref = controller_ref(obj)
+    return ref.get("name", "") if ref and ref.get("kind") == kind else ""

@@ -7,6 +7,7 @@ Called by kubesim.view.describe.describe.
 from __future__ import annotations
 
 from kubesim.model.labels import format_selector
+from kubesim.model.objects import controller_ref
 from kubesim.view.describe_common import (
     Writer,
     annotations_multiline,
@@ -17,10 +18,8 @@ from kubesim.view.humanize import rfc1123z, since
 
 
 def _controller(obj: dict) -> str:
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return f"{ref.get('kind')}/{ref.get('name')}"
-    return ""
+    ref = controller_ref(obj)
+    return f"{ref.get('kind')}/{ref.get('name')}" if ref else ""
 
 
 def _ports(ports: list[dict], key: str) -> str:

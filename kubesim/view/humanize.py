@@ -86,10 +86,3 @@ def format_labels(labels: Mapping[str, str] | None) -> str:
     if not labels:
         return "<none>"
     return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
-
-
-def int_or_percent(value: object, default: str) -> str:
-    """An intstr value as Go's IntOrString.String() prints it (`25%`, `1`)."""
-    if value is None:
-        return default
-    return str(value)

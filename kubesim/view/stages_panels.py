@@ -18,6 +18,7 @@ from rich.text import Text
 
 from kubesim.model.kinds import BUILTIN_KINDS
 from kubesim.view.grid import Cell, Col, Grid
+from kubesim.view.plain import short_consumer, short_target
 from kubesim.view.state import (
     CommandRow,
     DeploymentRow,
@@ -28,7 +29,6 @@ from kubesim.view.state import (
     StalenessRow,
 )
 
-_SHORT = {k.kind: (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS}
 _PLURAL = {k.kind: k.plural for k in BUILTIN_KINDS}
 
 EVENT_STYLE = {"ADDED": "green", "MODIFIED": "yellow", "DELETED": "red"}
@@ -48,23 +48,17 @@ FOLLOW_STYLE = "bold reverse"
 MARK = "▶"
 
 
-def short_consumer(name: str) -> str:
-    """`deployment-controller` -> `deployment`: the compact layout's consumer names."""
-    return name.removesuffix("-controller")
-
-
 def target(kind: str, namespace: str, name: str, compact: bool) -> str:
     """`deploy/web` (compact, kubectl short name, default namespace left out) or
     `Deployment default/web`."""
     if compact:
-        ns = f"{namespace}/" if namespace and namespace != "default" else ""
-        return f"{_SHORT.get(kind, kind.lower())}/{ns}{name}"
+        return short_target(kind, namespace, name)
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
 def event_target(kind: str, namespace: str, name: str, compact: bool) -> str:
     if compact:
-        return target(kind, namespace, name, True)
+        return short_target(kind, namespace, name)
     plural = _PLURAL.get(kind, kind.lower())
     return f"{plural} {namespace}/{name}" if namespace else f"{plural} {name}"
 

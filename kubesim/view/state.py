@@ -112,6 +112,19 @@ class GenerationRow:
     generation: int
     observed: int
 
+    @classmethod
+    def of(cls, kind: str, obj: dict[str, Any]) -> GenerationRow | None:
+        """The row of an object whose metadata.generation is ahead of its
+        status.observedGeneration (the namespace shown unless it is default), else None."""
+        md = obj["metadata"]
+        generation = int(md.get("generation") or 0)
+        observed = int((obj.get("status") or {}).get("observedGeneration") or 0)
+        if generation <= observed:
+            return None
+        ns = md.get("namespace") or ""
+        shown = md["name"] if ns in ("default", "") else f"{ns}/{md['name']}"
+        return cls(kind, shown, generation, observed)
+
 
 @dataclass
 class DeploymentRow:

@@ -30,6 +30,16 @@ def _spawn(args: list[str], store: Path) -> subprocess.Popen:
     )
 
 
+def _apply_all(files: list[Path], store: Path) -> list[tuple[int, str, str]]:
+    """`kubesim apply -q -f FILE` for every file at once: (exit code, stdout, stderr) of each."""
+    procs = [_spawn(["apply", "-q", "-f", str(f)], store) for f in files]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, out, err))
+    return results
+
+
 @pytest.mark.parametrize("fresh", [True, False], ids=["new-store", "existing-store"])
 def test_processes_apply_at_once(tmp_path, fresh):
     store = tmp_path / "store.db"
@@ -39,11 +49,7 @@ def test_processes_apply_at_once(tmp_path, fresh):
     for p in range(PROCESSES):
         docs = [configmap(f"p{p}-cm{i:02d}", n=str(i)) for i in range(OBJECTS)]
         files.append(write(tmp_path, f"p{p}.yaml", "---\n".join(docs)))
-    procs = [_spawn(["apply", "-q", "-f", str(f)], store) for f in files]
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stdout.close()
-        p.stderr.close()
+    results = _apply_all(files, store)
 
     for code, out, err in results:
         assert "locked" not in err.lower() and "Traceback" not in err, err
@@ -74,11 +80,7 @@ def test_processes_update_the_same_object_at_once(tmp_path):
     first.stdout.close()
     first.stderr.close()
     files = [write(tmp_path, f"v{i}.yaml", configmap("shared", v=str(i + 1))) for i in range(4)]
-    procs = [_spawn(["apply", "-q", "-f", str(f)], store) for f in files]
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stdout.close()
-        p.stderr.close()
+    results = _apply_all(files, store)
     for code, out, err in results:
         assert "locked" not in err.lower() and "Traceback" not in err, err
         assert code == 0, err

@@ -76,21 +76,12 @@ def validate_create(kind: Kind, obj: Obj) -> list[FieldError]:
 def validate_update(kind: Kind, obj: Obj, old: Obj) -> list[FieldError]:
     if kind.is_custom:
         errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
-        return errs + custom.validate_custom(kind, obj)[_meta_count(kind, obj) :]
+        return errs + custom.validate_custom_schema(kind, obj)
     fn = _UPDATE.get(kind.kind)
     if fn:
         return fn(obj, old)
     errs = validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
     return errs + validate_create(kind, obj)
-
-
-def _meta_count(kind: Kind, obj: Obj) -> int:
-    """How many of validate_custom's errors are ObjectMeta create checks (skipped on update)."""
-    from kubesim.api.validation.meta import validate_object_meta
-    from kubesim.api.validation.names import name_is_dns_subdomain
-
-    meta = obj.get("metadata") or {}
-    return len(validate_object_meta(meta, kind.namespaced, name_is_dns_subdomain))
 
 
 def validate_status(kind: Kind, obj: Obj) -> list[FieldError]:

@@ -28,6 +28,7 @@ from kubesim.api.validation.names import (
 )
 from kubesim.api.validation.quantity import QuantityError, quantity_of
 from kubesim.model.errors import FieldError
+from kubesim.model.objects import deepcopy
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
@@ -304,7 +305,7 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
         )
     if new_spec == old_spec:
         return errs
-    munged = json.loads(json.dumps(new_spec))
+    munged = deepcopy(new_spec)
     for group in ("containers", "initContainers"):
         olds = old_spec.get(group) or []
         news = munged.get(group) or []
