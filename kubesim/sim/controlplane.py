@@ -80,7 +80,10 @@ class ControlPlane(ReadSide, Workers):
         self.config = config or SimConfig()
         self.store = store
         self.clock = clock
-        self.rng = random.Random(self.config.seed)
+        # seeded by the seed AND the store's revision: the same seed on the same store gives the
+        # same run, while a later run on the same store (a new process) does not hand out the
+        # uids and names of an earlier one again
+        self.rng = random.Random(f"{self.config.seed}/{store.current_revision()}")
         self.api = ApiServer(store, clock=clock.now, rng=self.rng)
         self.loop = EventLoop(clock)
         self.consumers: list[Consumer] = []

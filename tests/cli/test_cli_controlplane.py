@@ -145,3 +145,23 @@ def test_up_picks_up_a_command_from_another_process(store_path, tmp_path):
         up.terminate()
         out, err = up.communicate(timeout=10)
     assert "command    user apply Deployment web -> created" in out, (out, err)
+
+
+def test_a_rollout_across_two_reconcile_runs_settles(run, store_path):
+    """Each `kubesim reconcile` is a new control plane with the same seed on the same store:
+    it must not hand out the uids an earlier run gave (two ReplicaSets with one uid fight over
+    the pods forever). Apply the shipped samples, reconcile, change the image, reconcile."""
+    from kubesim.data import manifests_dir
+
+    run("apply", "-q", "-f", manifests_dir())
+    assert run("reconcile", "-q")[0] == 0
+    run("set", "image", "deployment/web", "nginx=nginx:1.28", "-q")
+    code, out, _ = run("reconcile", "-q", "--steps", "20000")
+    assert code == 0 and "settled" in out
+    with SqliteStore(str(store_path)) as s:
+        kvs = s.range("/registry/replicasets/default/")[0] + s.range("/registry/pods/default/")[0]
+    import orjson
+
+    uids = [orjson.loads(kv.value)["metadata"]["uid"] for kv in kvs]
+    assert len(uids) == len(set(uids))
+    assert [p["spec"]["containers"][0]["image"] for p in _pods(store_path)] == ["nginx:1.28"] * 3
