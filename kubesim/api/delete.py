@@ -85,13 +85,13 @@ def _delete(
         policy = propagation or _policy_from_finalizers(existing)
         grace = _grace_period(kind, obj, grace_period)
         finalizers = _finalizers_for(existing, propagation)
+        if kind.kind == "Namespace":
+            return _delete_namespace(api, obj, kv, actor)
         if md.get("deletionTimestamp"):
             if grace == 0 and kind.kind == "Pod" and not finalizers:
                 pass  # force: fall through to the immediate delete
             elif finalizers == existing:
                 return DeleteResult(obj, kv.mod_revision, False, _pending(obj))
-        if kind.kind == "Namespace":
-            return _delete_namespace(api, obj, kv, actor)
         if finalizers or grace:
             md.setdefault("deletionTimestamp", format_timestamp(api.clock() + grace))
             md["deletionGracePeriodSeconds"] = grace

@@ -197,3 +197,11 @@ def test_namespace_with_content_turns_terminating(api):
     assert (result.removed, result.pending) == (False, "namespace-content")
     ns = api.get(NS, None, "shop")
     assert ns["status"]["phase"] == "Terminating" and ns["metadata"]["deletionTimestamp"]
+
+
+def test_deleting_a_terminating_namespace_again_says_it_waits_for_its_content(api):
+    api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
+    first = delete(api, NS, None, "shop")
+    again = delete(api, NS, None, "shop")
+    assert (again.removed, again.pending) == (False, "namespace-content")
+    assert again.revision == first.revision  # nothing more was written
