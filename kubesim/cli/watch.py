@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import typer
 
@@ -62,15 +61,13 @@ def stream(
 ) -> None:
     """Print events after revision `after` until interrupted (or `duration` seconds); `names`
     keeps only those objects (`get KIND NAME -w`)."""
-    import threading
-
     from kubesim.model.objects import dumps
+    from kubesim.sim.runner import StoreWatcher
 
     api = context.api()
     end = time.monotonic() + duration if duration is not None else None
-    changed = threading.Event()
-    stop = threading.Event()
-    threading.Thread(target=_watch_file, args=(changed, stop), daemon=True).start()
+    watcher = StoreWatcher(str(context.store_path()))
+    watcher.start()
     printed_header = not header
     try:
         while end is None or time.monotonic() < end:
@@ -92,12 +89,12 @@ def stream(
                     )
             sys.stdout.flush()
             wait = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
-            changed.wait(wait)
-            changed.clear()
+            watcher.changed.wait(wait)
+            watcher.changed.clear()
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
+        watcher.stop()
 
 
 def _table_row(ev, printed_header: bool, event_column: bool = True) -> bool:
@@ -111,16 +108,3 @@ def _table_row(ev, printed_header: bool, event_column: bool = True) -> bool:
     for line in lines:
         context.out(f"{ev.type:<11}{line}" if event_column else line)
     return True
-
-
-def _watch_file(changed, stop) -> None:
-    from watchfiles import watch
-
-    path = Path(context.store_path()).resolve()
-    names = {path.name, path.name + "-wal"}
-    try:
-        for changes in watch(path.parent, debounce=5, step=5, stop_event=stop):
-            if any(Path(p).name in names for _, p in changes):
-                changed.set()
-    except Exception:  # noqa: BLE001 - the slow poll still works without the watcher
-        return

@@ -22,47 +22,20 @@ columns the time, revision and stage columns are narrower too.
 
 from __future__ import annotations
 
-import shutil
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kubesim.api.server import WatchEvent
 from kubesim.model.kinds import BUILTIN_KINDS
 from kubesim.store.base import JournalEntry
+from kubesim.view.plain import PIPE_WIDTH, cut, plain_width, short_consumer, short_target
 
-#: the width of plain output that is not a terminal (a pipe, a file, the tests)
-PIPE_WIDTH = 100
 #: from this width on, the lines name the default namespace too (`Deployment default/web`)
 FULL_WIDTH = 140
-#: narrower terminals still get this many columns (lines there wrap)
-MIN_WIDTH = 40
-ELLIPSIS = "…"
 #: of an error's text (the `more` of a form), at least this much must show for a form to fit
 MORE = 12
 
 _BY_RESOURCE = {k.etcd_resource or k.plural: k for k in BUILTIN_KINDS}
-_SHORT = {k.kind: (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS}
-
-
-def plain_width(stream: Any = None) -> int:
-    """The columns plain output may use: the terminal's width when `stream` (stdout) is one,
-    else PIPE_WIDTH, so that what is piped or tested does not depend on a window."""
-    stream = stream if stream is not None else sys.stdout
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
-        return PIPE_WIDTH
-    return max(MIN_WIDTH, shutil.get_terminal_size((PIPE_WIDTH, 24)).columns)
-
-
-def cut(text: str, width: int) -> str:
-    """`text`, ending in an ellipsis if it is longer than `width`."""
-    if len(text) <= width:
-        return text
-    return text[: max(0, width - 1)] + ELLIPSIS
 
 
 def fit(width: int, forms: Sequence[tuple[str, ...]], keep: int = 8) -> str:
@@ -78,17 +51,6 @@ def fit(width: int, forms: Sequence[tuple[str, ...]], keep: int = 8) -> str:
     if room >= min(keep, len(name)):
         return cut(head + cut(name, room) + tail + more, width)
     return cut(head + cut(name, keep) + tail + more, width)
-
-
-def short_consumer(name: str) -> str:
-    """`deployment-controller` -> `deployment`, for where space demands it."""
-    return name.removesuffix("-controller")
-
-
-def short_target(kind: str, namespace: str, name: str) -> str:
-    """`rs/web-6c455b6594`: kubectl's short kind, the namespace only if it is not default."""
-    ns = f"{namespace}/" if namespace and namespace != "default" else ""
-    return f"{_SHORT.get(kind, kind.lower())}/{ns}{name}"
 
 
 def without_default(key: str) -> str:

@@ -44,9 +44,10 @@ def run_virtual(
 
 
 class StoreWatcher:
-    """Calls `wake()` when the store file (or its WAL) changes, from a background thread."""
+    """Sets `changed` (and calls `wake()`) when the store file or its WAL changes, from a
+    background thread. If watching fails, it stops quietly: callers also poll slowly."""
 
-    def __init__(self, path: str, wake: Callable[[], None]) -> None:
+    def __init__(self, path: str, wake: Callable[[], None] | None = None) -> None:
         self.path = Path(path).resolve()
         self.wake = wake
         self.changed = threading.Event()
@@ -60,22 +61,24 @@ class StoreWatcher:
         self._stop.set()
 
     def _run(self) -> None:
-        try:
-            from watchfiles import watch
-        except ImportError:  # pragma: no cover - watchfiles is a dependency
-            return
+        from watchfiles import watch
+
         names = {self.path.name, self.path.name + "-wal"}
-        for changes in watch(
-            self.path.parent,
-            debounce=5,
-            step=5,
-            stop_event=self._stop,
-            rust_timeout=500,
-            yield_on_timeout=True,
-        ):
-            if any(Path(p).name in names for _, p in changes):
-                self.changed.set()
-                self.wake()
+        try:
+            for changes in watch(
+                self.path.parent,
+                debounce=5,
+                step=5,
+                stop_event=self._stop,
+                rust_timeout=500,
+                yield_on_timeout=True,
+            ):
+                if any(Path(p).name in names for _, p in changes):
+                    self.changed.set()
+                    if self.wake is not None:
+                        self.wake()
+        except Exception:  # noqa: BLE001 - the slow poll still works without the watcher
+            return
 
 
 class RealTimeRunner:

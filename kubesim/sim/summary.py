@@ -4,7 +4,7 @@ Totals (events, deliveries, reconciles, writes), the reads that fed them (LIST i
 events delivered, cache reads) and the read:write ratio, virtual and wall time, then one row per
 consumer: its projection revision, objects cached, deliveries, reconciles, writes, relists.
 
-It fits the width of the stage log (`kubesim.sim.log.plain_width`): the sentences wrap at
+It fits the width of the stage log (`kubesim.view.plain.plain_width`): the sentences wrap at
 words; the table takes the first of its forms that fits (kubectl's spacing and full headers,
 then short headers, then without the NO-OP and BEHIND columns, then with consumer names
 without "-controller"), and cuts its rows with an ellipsis only if none does.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from kubesim.sim.log import cut, plain_width, short_consumer
+from kubesim.view.plain import cut, plain_width, short_consumer
 
 HEADERS = [
     "CONSUMER",

@@ -220,7 +220,7 @@ def test_manifests_copy(run, tmp_path):
     names = sorted(p.name for p in dest.iterdir())
     assert "web-deployment.yaml" in names
     for p in dest.iterdir():
-        assert yaml.safe_load_all(p.read_text())  # real manifests
+        assert list(yaml.safe_load_all(p.read_text()))  # real manifests: parsed, not empty
     code, _, err = run("manifests", "--copy", dest)
     assert code == 1 and "not empty" in err
 

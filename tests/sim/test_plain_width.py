@@ -11,10 +11,10 @@ import pytest
 
 from kubesim.replay.blocks import block
 from kubesim.replay.state import Timeline
-from kubesim.sim import log as stage_log
 from kubesim.sim.controlplane import SimConfig
 from kubesim.sim.log import StageLog, fit, plain_width, revisions
 from kubesim.sim.summary import summary_lines
+from kubesim.view import plain
 from tests.sim.conftest import apply_yaml, deployment
 
 NAMES = ["deployment-controller", "replicaset-controller", "garbage-collector"]
@@ -96,7 +96,7 @@ def test_plain_width_is_100_in_a_pipe_and_the_terminal_s_on_one(monkeypatch):
             return True
 
     monkeypatch.setattr(
-        stage_log.shutil, "get_terminal_size", lambda fallback: os.terminal_size((72, 24))
+        plain.shutil, "get_terminal_size", lambda fallback: os.terminal_size((72, 24))
     )
     assert plain_width(Tty()) == 72
 
