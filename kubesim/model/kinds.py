@@ -161,6 +161,11 @@ KNOWN_UNSUPPORTED = {
 }
 
 
+#: the API groups of Kubernetes itself (besides the *.k8s.io ones): a kind of these that kubesim
+#: does not serve is "not supported", not a custom resource waiting for its CRD
+KUBERNETES_GROUPS = {"apps", "batch", "autoscaling", "policy", "extensions"}
+
+
 class Registry:
     """Lookup of kinds by (apiVersion, kind) and by the resource names the CLI accepts."""
 
@@ -208,6 +213,18 @@ class Registry:
             raise UnsupportedKind(
                 f'no matches for kind "{kind}" in version "{api_version}"'
                 f" (kubesim serves {kind} as {expected})"
+            )
+        group = api_version.rpartition("/")[0]
+        if (
+            kind not in KNOWN_UNSUPPORTED
+            and group
+            and not group.endswith(".k8s.io")
+            and (group not in KUBERNETES_GROUPS)
+        ):
+            # a custom resource whose CRD is not stored (yet): kubectl's words
+            raise UnsupportedKind(
+                f'no matches for kind "{kind}" in version "{api_version}"; ensure CRDs are '
+                "installed first"
             )
         raise UnsupportedKind(
             f'kind "{kind}" is not supported by kubesim; supported kinds: '

@@ -748,3 +748,11 @@ def test_watch_is_exclusive_and_typed(api, store):
     assert [e.revision for e in events] == [start + 1, start + 2, start + 3]
     assert events[2].obj["metadata"]["resourceVersion"] == str(start + 3)
     assert api.watch([CM], start + 1)[0].type == "MODIFIED"
+
+
+def test_a_custom_resource_without_its_crd_gets_kubectls_message(api):
+    with pytest.raises(UnsupportedKind) as e:
+        api.create({"apiVersion": "example.com/v1", "kind": "Backup", "metadata": {"name": "b"}})
+    assert e.value.message == (
+        'no matches for kind "Backup" in version "example.com/v1"; ensure CRDs are installed first'
+    )
