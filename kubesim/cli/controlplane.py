@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         "reconcile",
         help="Run the control plane on virtual time until it settles, "
         "then print what happened.\n\nExamples: kubesim reconcile; kubesim reconcile "
-        "--latency replicaset-controller=2000 --seed 7",
+        "--latency kube-scheduler=2000 --seed 7",
     )(reconcile_command)
     app.command(
         "up",
@@ -60,7 +60,7 @@ def parse_assignments(values: list[str] | None, option: str) -> dict[str, float]
             sep = ""
         if not sep or not name:
             raise UsageError(
-                f'invalid {option} "{v}": use CONSUMER=MILLISECONDS, e.g. scheduler=500'
+                f'invalid {option} "{v}": use NAME=MILLISECONDS, e.g. kube-scheduler=500'
             )
     return out
 
@@ -68,14 +68,15 @@ def parse_assignments(values: list[str] | None, option: str) -> dict[str, float]
 LATENCY = typer.Option(
     None,
     "--latency",
-    metavar="CONSUMER=MS",
-    help="Watch delivery latency of a consumer (repeatable).",
+    metavar="PROCESS=MS",
+    help="Watch delivery latency of a consumer process, e.g. kube-scheduler=500 (repeatable).",
 )
 DURATION_OPT = typer.Option(
     None,
     "--reconcile-duration",
-    metavar="CONSUMER=MS",
-    help="How long a consumer's reconcile keeps a worker busy.",
+    metavar="NAME=MS",
+    help="How long a reconcile keeps a worker busy: a process, or one controller "
+    "(kube-controller-manager/replicaset=200).",
 )
 SEED = typer.Option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
 DUPLICATE = typer.Option(0.0, "--duplicate-rate", help="Fault: deliver this share of events twice.")
@@ -95,6 +96,12 @@ NODES = typer.Option(3, "--nodes", help="Nodes to register if the store has none
 CONTROLLER = typer.Option(
     None, "--controller", metavar="FILE.py", help="Load a user controller (repeatable)."
 )
+SHARED = typer.Option(
+    True,
+    "--shared-informers/--no-shared-informers",
+    help="One informer cache per process, as in Kubernetes (the default), or one per "
+    "controller (to count the LISTs and watches that sharing saves).",
+)
 
 
 def build_plane(
@@ -109,6 +116,7 @@ def build_plane(
     pod_start_delay: float,
     nodes: int,
     controller: list[str] | None,
+    shared_informers: bool = True,
 ):
     """The ControlPlane of `reconcile` and `up`, from their shared options (same names)."""
     from kubesim.controllers.user import load_user_controller
@@ -123,6 +131,7 @@ def build_plane(
         reconcile_duration=parse_assignments(reconcile_duration, "--reconcile-duration"),
         pod_start_delay=pod_start_delay,
         nodes=nodes,
+        shared_informers=shared_informers,
         faults=Faults(
             duplicate_rate=duplicate_rate,
             drop_watch_every=drop_watch_every,
@@ -137,15 +146,18 @@ def build_plane(
 
 
 def check_consumer_names(plane, config) -> None:
-    names = {c.name for c in plane.consumers}
-    for option, values in (
-        ("--latency", config.latency),
-        ("--reconcile-duration", config.reconcile_duration),
+    """`--latency` names a process (its watch is slow); `--reconcile-duration` a process
+    (all its controllers) or one controller."""
+    processes = {c.name for c in plane.consumers}
+    controllers = processes | {ctl.name for ctl in plane.controller_loops()}
+    for option, values, names, what in (
+        ("--latency", config.latency, processes, "consumer processes"),
+        ("--reconcile-duration", config.reconcile_duration, controllers, "names"),
     ):
         unknown = sorted(set(values) - names)
         if unknown:
             raise KubesimError(
-                f'{option}: no consumer named "{unknown[0]}"; consumers are: '
+                f'{option}: no consumer named "{unknown[0]}"; {what} are: '
                 + ", ".join(sorted(names))
             )
 
@@ -167,11 +179,12 @@ def reconcile_command(
     pod_start_delay: float = START_DELAY,
     nodes: int = NODES,
     controller: list[str] = CONTROLLER,
+    shared_informers: bool = SHARED,
     restart: list[str] = typer.Option(
         None,
         "--restart",
-        metavar="CONSUMER[@DURATION]",
-        help="Restart a consumer after DURATION of virtual time "
+        metavar="PROCESS[@DURATION]",
+        help="Restart a consumer process after DURATION of virtual time "
         "(default 1s): its cache is dropped and rebuilt by a "
         "LIST (repeatable).",
     ),
@@ -195,6 +208,7 @@ def reconcile_command(
         pod_start_delay=pod_start_delay,
         nodes=nodes,
         controller=controller,
+        shared_informers=shared_informers,
     )
     if not quiet:
         StageLog(plane, context.out, verbose=verbose)
@@ -221,7 +235,7 @@ def reconcile_command(
 
 
 def _schedule_restarts(plane, values: list[str]) -> None:
-    """`--restart NAME[@DURATION]`: a controller restart at a virtual time after the start."""
+    """`--restart NAME[@DURATION]`: a process restart at a virtual time after the start."""
     names = {c.name for c in plane.consumers}
     for value in values:
         name, _, at = value.partition("@")
@@ -269,6 +283,7 @@ def up_command(
     pod_start_delay: float = START_DELAY,
     nodes: int = NODES,
     controller: list[str] = CONTROLLER,
+    shared_informers: bool = SHARED,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery (plain)."),
 ) -> None:
     """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
@@ -296,6 +311,7 @@ def up_command(
         pod_start_delay=pod_start_delay,
         nodes=nodes,
         controller=controller,
+        shared_informers=shared_informers,
     )
     tracker = StageTracker(plane) if live or svg else None
     log = None

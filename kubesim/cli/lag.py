@@ -8,6 +8,8 @@ ahead of status.observedGeneration (desired state a controller has not acted on 
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from kubesim.cli import context
@@ -32,30 +34,36 @@ def lag_rows(store) -> tuple[list[list[str]], float, int]:
             hint="run `kubesim up` or `kubesim reconcile` first",
         )
     current = store.current_revision()
-    entries = store.journal(
-        types=["delivery", "relist", "controlplane", "command"], since_seq=start.seq
-    )
-    now = max((e.time for e in entries), default=start.time)
+    entries = store.journal(types=["delivery", "relist", "controlplane"], since_seq=start.seq)
     seen: dict[str, int] = {}
     relists: dict[str, int] = {}
-    times: dict[int, float] = {}
     for e in entries:
         if e.type in ("delivery", "relist"):
             seen[e.actor] = max(seen.get(e.actor, 0), e.revision)
             if e.type == "relist":
                 relists[e.actor] = relists.get(e.actor, 0) + 1
-        elif e.type == "command" and e.revision not in times:
-            times[e.revision] = e.time
-    events = store.events(
-        max(min(seen.values(), default=current) + 1, store.compact_revision()), "/registry/"
-    )
-    rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS"]]
+    oldest_seen = min(seen.values(), default=current)
+    # when each revision was written: its command (user or controller), on the journal's clock
+    commands = store.journal(types=["command"], min_revision=oldest_seen + 1)
+    times: dict[int, float] = {}
+    for e in commands:
+        times.setdefault(e.revision, e.time)
+    now = max([e.time for e in entries] + [e.time for e in commands] + [start.time])
+    if any(e.type == "controlplane" and e.verb == "stop" for e in entries):
+        now = max(now, time.time())  # nothing consumes now: what is unseen waits on the wall
+    events = store.events(max(oldest_seen + 1, store.compact_revision()), "/registry/")
+    rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS", "WATCHES"]]
     for name, watch in (start.data or {}).get("consumers", {}).items():
         revision = seen.get(name, 0)
         unseen = [ev for ev in events if ev.revision > revision and _watches(watch, ev)]
-        oldest = times.get(unseen[0].revision) if unseen else None
-        age = f"{max(0.0, now - oldest):.3f}s" if oldest is not None else "-"
-        rows.append([name, f"r{revision}", str(len(unseen)), age, str(relists.get(name, 0))])
+        age = "-"  # nothing unseen
+        if unseen:
+            written = times.get(unseen[0].revision)
+            age = f"{max(0.0, now - written):.3f}s" if written is not None else "unknown"
+        kinds = ",".join(watch.get("kinds") or []) or "-"
+        if watch.get("node"):
+            kinds += f" (spec.nodeName={watch['node']})"
+        rows.append([name, f"r{revision}", str(len(unseen)), age, str(relists.get(name, 0)), kinds])
     return rows, now, current
 
 

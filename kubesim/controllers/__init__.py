@@ -1,8 +1,9 @@
-"""The built-in controllers: one module per controller, each reading only its informers.
+"""The built-in controllers, one module per controller, and the processes that host them.
 
-`default_controllers` gives the consumers of a standard control plane, named as in DESIGN.md:
-deployment-controller, replicaset-controller, scheduler, kubelet-<node>, garbage-collector,
-endpoints-controller, and namespace-controller.
+`default_processes` gives the consumer processes of a standard control plane with the
+controllers each runs, as in a real cluster: kube-controller-manager (the deployment,
+replicaset, garbagecollector, endpoint and namespace controllers, named by their
+`--controllers` names, sharing one informer cache), kube-scheduler, and one kubelet per node.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from typing import Any
 
 from kubesim.controllers.base import Controller
 
+KUBE_CONTROLLER_MANAGER = "kube-controller-manager"
+KUBE_SCHEDULER = "kube-scheduler"
 
-def default_controllers(nodes: list[str], config: Any) -> list[Controller]:
+
+def default_processes(nodes: list[str], config: Any) -> list[tuple[str, list[Controller]]]:
     from kubesim.controllers.deployment import DeploymentController
     from kubesim.controllers.endpoints import EndpointsController
     from kubesim.controllers.garbagecollector import GarbageCollector
@@ -22,11 +26,19 @@ def default_controllers(nodes: list[str], config: Any) -> list[Controller]:
     from kubesim.controllers.scheduler import Scheduler
 
     return [
-        DeploymentController(),
-        ReplicaSetController(),
-        Scheduler(),
-        *[Kubelet(node, start_delay=config.pod_start_delay) for node in nodes],
-        GarbageCollector(),
-        EndpointsController(),
-        NamespaceController(),
+        (
+            KUBE_CONTROLLER_MANAGER,
+            [
+                DeploymentController(),
+                ReplicaSetController(),
+                GarbageCollector(),
+                EndpointsController(),
+                NamespaceController(),
+            ],
+        ),
+        (KUBE_SCHEDULER, [Scheduler()]),
+        *[
+            (f"kubelet-{node}", [Kubelet(node, start_delay=config.pod_start_delay)])
+            for node in nodes
+        ],
     ]

@@ -85,6 +85,8 @@ class Controller:
     """Base class: subclasses set `name`, `workers`, and implement informers/setup/reconcile."""
 
     name: str = "controller"
+    #: the `source.component` of the Events it records (its EventRecorder's name); None: name
+    component: str | None = None
     #: concurrent reconciles (kube-controller-manager: deployment 5, replicaset 5, gc 20)
     workers: int = 1
 

@@ -1,4 +1,4 @@
-"""The Deployment controller (consumer `deployment-controller`, 5 workers).
+"""The Deployment controller (`kube-controller-manager/deployment`, 5 workers).
 
 Follows pkg/controller/deployment (deployment_controller.go, sync.go, rolling.go, recreate.go,
 progress.go) of Kubernetes v1.32. A sync of `ns/name`:
@@ -60,7 +60,8 @@ Object = dict[str, Any]
 
 
 class DeploymentController(DeploymentSync, DeploymentRollout, DeploymentStatus, Controller):
-    name = "deployment-controller"
+    name = "deployment"
+    component = "deployment-controller"
     workers = 5
 
     def informers(self) -> list[InformerSpec]:

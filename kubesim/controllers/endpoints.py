@@ -1,4 +1,5 @@
-"""The endpoints controller (`endpoints-controller`): each Service's v1 Endpoints object.
+"""The endpoints controller (`kube-controller-manager/endpoint`): each Service's v1 Endpoints
+object.
 
 Its projection is Services and Pods, nothing else. For a Service with a selector (and not of type
 ExternalName) it writes the Endpoints object of the same name: the selected pods that have an IP
@@ -170,7 +171,8 @@ def endpoints_labels(svc: Object) -> dict[str, str]:
 
 
 class EndpointsController(Controller):
-    name = "endpoints-controller"
+    name = "endpoint"
+    component = "endpoint-controller"
     workers = 5  # --concurrent-endpoint-syncs
 
     def informers(self) -> list[InformerSpec]:

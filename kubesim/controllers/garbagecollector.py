@@ -1,4 +1,5 @@
-"""The garbage collector (`garbage-collector`): cascading deletion through ownerReferences.
+"""The garbage collector (`kube-controller-manager/garbagecollector`): cascading deletion
+through ownerReferences.
 
 Its projection is the kinds that own or are owned in kubesim: Deployment, ReplicaSet, Pod,
 Service and ConfigMap by default (`GarbageCollector(kinds=[...])` adds custom resources). The
@@ -88,7 +89,8 @@ def _blocks(dependent: Object, owner_uid: str) -> bool:
 
 
 class GarbageCollector(Controller):
-    name = "garbage-collector"
+    name = "garbagecollector"
+    component = "garbage-collector-controller"
     workers = 20  # --concurrent-gc-syncs
 
     def __init__(self, kinds: Iterable[str] | None = None) -> None:

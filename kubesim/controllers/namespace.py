@@ -1,5 +1,5 @@
-"""The namespace controller (`namespace-controller`): empties a Terminating namespace, then
-finalizes it.
+"""The namespace controller (`kube-controller-manager/namespace`): empties a Terminating
+namespace, then finalizes it.
 
 Its projection is Namespaces only. For a namespace with a deletionTimestamp it deletes every
 object in it (like the real controller, with live LIST calls through the API: it works from
@@ -21,7 +21,8 @@ RECHECK_SECONDS = 1.0
 
 
 class NamespaceController(Controller):
-    name = "namespace-controller"
+    name = "namespace"
+    component = "namespace-controller"
     workers = 10  # --concurrent-namespace-syncs
 
     def informers(self) -> list[InformerSpec]:

@@ -1,4 +1,5 @@
-"""The ReplicaSet controller (`replicaset-controller`): keep N pods matching a template alive.
+"""The ReplicaSet controller (`kube-controller-manager/replicaset`): keep N pods matching a
+template alive.
 
 Follows pkg/controller/replicaset/replica_set.go. Informers: ReplicaSet and Pod. The pod
 handlers feed the expectations (controllers/expectations.py) and enqueue the owning ReplicaSet:
@@ -48,7 +49,8 @@ ORPHANS = "orphans"
 
 
 class ReplicaSetController(Controller):
-    name = "replicaset-controller"
+    name = "replicaset"
+    component = "replicaset-controller"
     workers = 5  # --concurrent-replicaset-syncs
 
     def informers(self) -> list[InformerSpec]:

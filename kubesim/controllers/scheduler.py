@@ -74,11 +74,19 @@ def _usage(pod: Object) -> Usage:
 
 
 class Scheduler(Controller):
-    name = "scheduler"
+    name = "kube-scheduler"
+    component = "default-scheduler"
     workers = 1  # scheduleOne: one pod at a time
 
     def informers(self) -> list[InformerSpec]:
-        return [InformerSpec("Pod"), InformerSpec("Node")]
+        # what kube-scheduler 1.32 starts with its default plugins, of the kinds kubesim has:
+        # Pods and Nodes (the scheduling queue and cache), Namespaces (InterPodAffinity),
+        # Services and ReplicaSets (PodTopologySpread's default spreading selector); it also
+        # watches what kubesim does not model: ReplicationControllers, StatefulSets, PVCs,
+        # PVs, StorageClasses, CSINodes, CSIDrivers, CSIStorageCapacities and PDBs
+        return [
+            InformerSpec(kind) for kind in ("Pod", "Node", "Namespace", "Service", "ReplicaSet")
+        ]
 
     def setup(self, ctx: ControllerContext) -> None:
         super().setup(ctx)

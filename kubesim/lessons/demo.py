@@ -360,8 +360,8 @@ def summary(plane: Any) -> list[str]:
                 c.name,
                 f"r{c.revision} ({c.cached_objects()})",
                 str(c.stats.deliveries),
-                str(c.stats.reconciles),
-                str(c.client.stats.writes),
+                str(c.reconciles()),
+                str(c.writes()),
                 str(c.stats.relists),
             ]
         )

@@ -255,12 +255,13 @@ class History:
         that one finished. What cannot be placed is left out: a depth is never more than what
         was queued."""
         starts = []
+        process = self.process_of(e.actor)
         for t in data.get("triggers") or []:
             if isinstance(t, int):
-                found = self._delivered_at.get((e.actor, t))
+                found = self._delivered_at.get((process, t))
             elif isinstance(t, str) and t.startswith("relist@"):
                 try:
-                    found = self._listed_at.get((e.actor, int(t[7:])))
+                    found = self._listed_at.get((process, int(t[7:])))
                 except ValueError:
                     found = None
             else:
@@ -278,10 +279,10 @@ class History:
             start = bisect_left(self.entry_times, busy_until, start, position + 1)
             if start >= position:
                 return
-        deltas = self._queue_deltas.setdefault(e.actor, [])
+        deltas = self._queue_deltas.setdefault(process, [])
         deltas.append((start + 1, 1))
         deltas.append((position + 1, -1))
-        self.queued_from[position] = (e.actor, start)
+        self.queued_from[position] = (process, start)
 
     def _finish_queues(self) -> None:
         for name, deltas in self._queue_deltas.items():
@@ -303,6 +304,13 @@ class History:
         self._running = False
         if self.runs and self.runs[-1].stop < 0:
             self.runs[-1].stop = position
+
+    def process_of(self, actor: str) -> str:
+        """The consumer process a reconcile's actor (a controller,
+        `kube-controller-manager/replicaset`) belongs to: its deliveries, relists, caches and
+        queues are the process's (a controller is a consumer of its own only when informers
+        were not shared)."""
+        return actor if actor in self.watches else actor.partition("/")[0]
 
     def _start(self, e: JournalEntry, position: int) -> None:
         watches = []

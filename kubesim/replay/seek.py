@@ -67,9 +67,10 @@ class ReadSide:
             return
         if e.type not in READ_SIDE or e.type == "compaction":
             return
-        c = self.consumers.get(e.actor)
+        name = e.actor if e.actor in self.consumers else e.actor.partition("/")[0]
+        c = self.consumers.get(name)
         if c is None:
-            c = self.consumers[e.actor] = ConsumerState()
+            c = self.consumers[name] = ConsumerState()
         if e.type == "delivery":
             c.revision = max(c.revision, e.revision)
             c.deliveries += 1
@@ -85,7 +86,9 @@ class ReadSide:
             self.listed += c.relist_objects
         elif e.type == "reconcile":
             c.reconciles += 1
-            c.last_reconcile, c.last_outcome = e.target, e.outcome
+            controller = e.actor.rpartition("/")[2]
+            target = e.target if name == e.actor else f"{controller} {e.target}"
+            c.last_reconcile, c.last_outcome = target, e.outcome
             self.reconciles += 1
         elif e.type == "restart":  # its cache is dropped until the relist that follows
             c.restarts += 1

@@ -192,7 +192,10 @@ class Timeline:
             c = _consumer(side, w.name)
             coverage = h.covered(w)
             cached = 0
-            if c.listed:  # its last LIST, then what deliveries added or removed since
+            if c.listed and coverage.revisions and c.listed < coverage.revisions[0]:
+                # listed before the history kept (compacted): what the watch covers then
+                cached = coverage.objects_at(c.revision)
+            elif c.listed:  # its last LIST, then what deliveries added or removed since
                 change = coverage.objects_at(c.revision) - coverage.objects_at(c.listed)
                 cached = max(0, c.relist_objects + change)
             queued = h.queue_depth(w.name, position)

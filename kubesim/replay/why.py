@@ -163,7 +163,7 @@ def _expand(
 
 def _listed_revision(history: History, link: Link, listed: int) -> int | None:
     """The revision of the reconciled object as the LIST at `listed` returned it."""
-    watch = history.watches.get(link.actor)
+    watch = history.watches.get(history.process_of(link.actor))
     for prefix in watch.prefixes if watch else ():
         try:
             kv = history.store.get(prefix + link.reconcile, listed)

@@ -28,8 +28,8 @@ from kubesim.client.clientset import Client
 from kubesim.client.informer import Informer
 from kubesim.client.reflector import Reflector
 from kubesim.client.workqueue import RateLimitingQueue
-from kubesim.controllers.base import Controller, ControllerContext
-from kubesim.sim.consumer import Consumer
+from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
+from kubesim.sim.consumer import Consumer, ControllerLoop
 from kubesim.sim.delivery import ReadSide
 from kubesim.sim.faults import Faults
 from kubesim.sim.loop import EventLoop
@@ -56,6 +56,8 @@ class SimConfig:
     faults: Faults = field(default_factory=Faults)
     #: enforce "objects from the cache are never mutated" (tests)
     check_mutation: bool = False
+    #: one informer factory per process (True, as in Kubernetes) or one per controller
+    shared_informers: bool = True
 
 
 @dataclass
@@ -99,12 +101,18 @@ class ControlPlane(ReadSide, Workers):
 
     # ----------------------------------------------------------------------------- setup
     def start(self) -> None:
-        from kubesim.controllers import default_controllers
+        from kubesim.controllers import default_processes
         from kubesim.controllers.nodes import ensure_nodes
 
         nodes = ensure_nodes(self.api, self.config.nodes, self.config.node_allocatable)
-        for controller in [*default_controllers(nodes, self.config), *self._extra]:
-            self.add_consumer(controller)
+        processes = default_processes(nodes, self.config)
+        processes += [(c.name, [c]) for c in self._extra]
+        for process, controllers in processes:
+            if self.config.shared_informers:
+                self.add_process(process, controllers)
+            else:
+                for c in controllers:  # one informer factory per controller: no sharing
+                    self.add_process(controller_name(process, c), [c], process=process)
         self._append(
             JournalEntry(
                 "controlplane",
@@ -116,12 +124,20 @@ class ControlPlane(ReadSide, Workers):
                 data={
                     "consumers": {c.name: c.watching() for c in self.consumers},
                     "seed": self.config.seed,
+                    "shared_informers": self.config.shared_informers,
                 },
             )
         )
         self.poll()
 
-    def add_consumer(self, controller: Controller) -> Consumer:
+    def add_process(
+        self, name: str, controllers: list[Controller], process: str | None = None
+    ) -> Consumer:
+        """A consumer `name` hosting `controllers`: one shared informer per kind (their specs
+        merged, as a SharedInformerFactory hands every controller the same informer), one
+        reflector, and for each controller its own workqueue, client and workers. `process`
+        names the process the controllers belong to when it is not `name` (no sharing)."""
+        specs = merge_informer_specs(name, [s for c in controllers for s in c.informers()])
         informers = {
             spec.kind: Informer(
                 self.api.registry().for_kind(spec.kind),
@@ -129,40 +145,64 @@ class ControlPlane(ReadSide, Workers):
                 indexers=spec.indexers,
                 check_mutation=self.config.check_mutation,
             )
-            for spec in controller.informers()
+            for spec in specs
         }
         consumer = Consumer(
-            controller,
+            name,
             informers,
-            RateLimitingQueue(self.clock.now, name=controller.name),
-            Client(self.api, controller.name),
-            latency=self.config.latency.get(controller.name, DEFAULT_LATENCY),
-            reflector=Reflector(self.api, informers),
-            reconcile_duration=self.config.reconcile_duration.get(controller.name, 0.0),
+            Reflector(self.api, informers),
+            latency=self.config.latency.get(name, DEFAULT_LATENCY),
         )
-        ctx = ControllerContext(
-            name=controller.name,
-            informers=informers,
-            queue=consumer.queue,
-            client=consumer.client,
+        for controller in controllers:
+            full = controller_name(process or name, controller)
+            loop = ControllerLoop(
+                controller,
+                consumer,
+                full,
+                RateLimitingQueue(self.clock.now, name=full),
+                Client(self.api, full),
+                reconcile_duration=self.config.reconcile_duration.get(
+                    full, self.config.reconcile_duration.get(name, 0.0)
+                ),
+            )
+            consumer.controllers.append(loop)
+            controller.setup(self._context(loop))
+        self.consumers.append(consumer)
+        self.router.add(consumer, specs)
+        self.loop.call_later(0, lambda: self.relist(consumer, "start"), f"list {name}")
+        return consumer
+
+    def _context(self, loop: ControllerLoop) -> ControllerContext:
+        return ControllerContext(
+            name=loop.name,
+            informers=loop.process.informers,
+            queue=loop.queue,
+            client=loop.client,
             now=self.clock.now,
             rng=self.rng,
             kinds=lambda k: self.api.registry().for_kind(k),
-            record_event=lambda *a, **kw: self._record_event(consumer, *a, **kw),
-            enqueue=consumer.enqueue,
-            enqueue_after=lambda key, delay: self._enqueue_after(consumer, key, delay),
+            record_event=lambda *a, **kw: self._record_event(loop, *a, **kw),
+            enqueue=loop.enqueue,
+            enqueue_after=lambda key, delay: self._enqueue_after(loop, key, delay),
         )
-        controller.setup(ctx)
-        self.consumers.append(consumer)
-        self.router.add(consumer, controller.informers())
-        self.loop.call_later(0, lambda: self.relist(consumer, "start"), f"list {controller.name}")
-        return consumer
 
     def consumer(self, name: str) -> Consumer:
+        """The consumer process named `name`."""
         for c in self.consumers:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    def controller(self, name: str) -> ControllerLoop:
+        """The controller named `name` (`kube-controller-manager/replicaset`, `kube-scheduler`)."""
+        for c in self.consumers:
+            for loop in c.controllers:
+                if loop.name == name:
+                    return loop
+        raise KeyError(name)
+
+    def controller_loops(self) -> list[ControllerLoop]:
+        return [loop for c in self.consumers for loop in c.controllers]
 
     # ----------------------------------------------------------------------------- running
     def step(self) -> bool:
@@ -246,3 +286,32 @@ class ControlPlane(ReadSide, Workers):
     def cache_reads(self) -> int:
         """Lister calls on every consumer's caches."""
         return sum(i.stats.reads for c in self.consumers for i in c.informers.values())
+
+
+def controller_name(process: str, controller: Controller) -> str:
+    """A controller's name in the journal: `kube-controller-manager/replicaset`, or the
+    process's own name for a process that is its controller (kube-scheduler, a kubelet, a
+    user's controller)."""
+    return process if controller.name == process else f"{process}/{controller.name}"
+
+
+def merge_informer_specs(process: str, specs: list[InformerSpec]) -> list[InformerSpec]:
+    """One spec per kind: what a shared informer factory gives controllers that ask for the
+    same kind (one informer, every controller's indexers added to it). Controllers of one
+    process must agree on a kind's field selector and filter: a filtered informer is not the
+    shared one."""
+    merged: dict[str, InformerSpec] = {}
+    for spec in specs:
+        have = merged.get(spec.kind)
+        if have is None:
+            merged[spec.kind] = spec
+            continue
+        if (have.field_selector, have.accept) != (spec.field_selector, spec.accept):
+            raise ValueError(
+                f"{process}: controllers disagree on the {spec.kind} informer's filter"
+            )
+        indexers = {**(have.indexers or {}), **(spec.indexers or {})}
+        merged[spec.kind] = InformerSpec(
+            spec.kind, have.field_selector, have.accept, indexers or None
+        )
+    return list(merged.values())

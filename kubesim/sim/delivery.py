@@ -32,6 +32,8 @@ class ReadSide:
         consumer.stats.relists += 1
         consumer.stats.relist_objects += result.objects
         consumer.stats.relist_seconds += result.seconds
+        consumer.stats.lists += len(consumer.informers)
+        consumer.stats.watches += len(consumer.informers)
         self._append(
             JournalEntry(
                 "relist",
@@ -41,23 +43,30 @@ class ReadSide:
                 reason,
                 result.revision,
                 self.clock.now(),
-                {"objects": result.objects, "seconds": round(result.seconds, 6)},
+                {
+                    "objects": result.objects,
+                    "seconds": round(result.seconds, 6),
+                    "lists": len(consumer.informers),
+                },
             )
         )
         if not consumer.started:
             consumer.started = True
-            consumer.controller.start()
-        self.schedule_work(consumer)
+            for ctl in consumer.controllers:
+                ctl.controller.start()
+        self.schedule_process(consumer)
 
     def restart(self, name: str) -> None:
-        """Controller restart: its cache is discarded and rebuilt from a fresh LIST."""
+        """A process restart: its caches are discarded and rebuilt from a fresh LIST, and each
+        of its controllers forgets what it kept in memory."""
         consumer = self.consumer(name)
         for informer in consumer.informers.values():
             informer.reset()
-        consumer.controller.reset()
+        for ctl in consumer.controllers:
+            ctl.controller.reset()
+            ctl.triggers.clear()
         consumer.channel.clear()
         consumer.watch_down = False
-        consumer.triggers.clear()
         self._append(
             JournalEntry("restart", name, time=self.clock.now(), revision=consumer.revision)
         )
@@ -120,6 +129,7 @@ class ReadSide:
                 "watch-resume", consumer.name, revision=consumer.revision, time=self.clock.now()
             )
         )
+        consumer.stats.watches += len(consumer.informers)
         try:
             events = consumer.reflector.resume(self.polled)
         except Expired:
@@ -152,4 +162,4 @@ class ReadSide:
                 self.clock.now(),
             )
         )
-        self.schedule_work(consumer)
+        self.schedule_process(consumer)

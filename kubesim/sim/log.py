@@ -83,16 +83,14 @@ def revisions(revs: Iterable[int | str], ranges: bool = False) -> str:
 
 
 def receivers(names: list[str]) -> list[str]:
-    """How an event's receivers may read, longest first: the names, the names without
-    "-controller", then a count (the only form for more than three)."""
+    """How an event's receivers may read, longest first: the (short) names, then a count (the
+    only form for more than three)."""
     if not names:
         return ["nobody"]
     count = f"{len(names)} consumer" + ("s" if len(names) > 1 else "")
     if len(names) > 3:
         return [count]
-    full = ", ".join(names)
-    short = ", ".join(short_consumer(n) for n in names)
-    return [full, short, count] if short != full else [full, count]
+    return [", ".join(short_consumer(n) for n in names), count]
 
 
 class StageLog:
@@ -159,7 +157,6 @@ class StageLog:
             tail, more = f" -> {outcome}", f": {more}" if more else ""
             short = short_consumer(c.actor)
             forms = [
-                (f"{c.actor} {c.verb} ", target, tail, more),
                 (f"{short} {c.verb} ", target, tail, more),
                 (f"{short} {_verb(c.verb)} ", target, tail, more),
             ]
@@ -179,19 +176,31 @@ class StageLog:
                 f": LIST {data.get('objects', 0)} objects "
                 f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms"
             )
-            forms = [("", entry.actor, tail), ("", short_consumer(entry.actor), tail)]
+            forms = [("", short_consumer(entry.actor), tail)]
             self._line(entry.time, entry.revision, "relist", forms)
         elif entry.type == "delivery" and self.verbose:
             tail = " (duplicate)" if entry.outcome == "duplicate" else ""
             kind, ns, name = _parse_key(entry.target)
             target = self._target(kind, ns, name) if kind else entry.target
-            forms = [
-                (f"{entry.actor} {entry.verb} ", target, tail),
-                (f"{short_consumer(entry.actor)} {entry.verb} ", target, tail),
-            ]
+            forms = [(f"{short_consumer(entry.actor)} {entry.verb} ", target, tail)]
             self._line(entry.time, entry.revision, "deliver", forms)
         elif entry.type in ("watch-resume", "compaction", "restart"):
             self._line(entry.time, entry.revision, entry.type, [("", entry.actor, "")])
+        elif entry.type == "controlplane" and entry.verb == "start":
+            self._processes(entry)
+
+    def _processes(self, entry: JournalEntry) -> None:
+        """One line per consumer process: the controllers it hosts and the one cache they
+        share, so that the short names below read plainly (`kcm/replicaset`)."""
+        for name, watch in ((entry.data or {}).get("consumers") or {}).items():
+            short = short_consumer(name)
+            label = f"{short} = {name}" if short != name else name
+            hosted = len(watch.get("controllers") or [])
+            controllers = f", {hosted} controllers" if hosted > 1 else ""
+            kinds = len(watch.get("kinds") or [])
+            node = f" (spec.nodeName={watch['node']})" if watch.get("node") else ""
+            tail = f"{controllers}, one cache of {kinds} kinds{node}"
+            self._line(entry.time, entry.revision, "process", [(label, "", tail)])
 
     def _event(self, item: WatchEvent) -> None:
         self.commands()
@@ -220,10 +229,9 @@ class StageLog:
             result = "wrote " + revisions(writes, ranges) if writes else outcome
             return (f"{actor} ", target, f" ({by} {trig}) -> {result}", "" if writes else more)
 
-        actor, short = entry.actor, short_consumer(entry.actor)
+        short = short_consumer(entry.actor)
         forms = [
-            form(actor, self.compact, "triggered by"),
-            form(actor, True, "triggered by"),
+            form(short, self.compact, "triggered by"),
             form(short, True, "triggered by"),
             form(short, True, "by"),
         ]

@@ -167,7 +167,7 @@ class StageTracker:
             data.get("namespace") or "",
             data.get("name", ""),
             self.plane.clock.now,
-            [c.name for c in self.plane.consumers],
+            [ctl.name for ctl in self.plane.controller_loops()],
         )
         self.follow.seed(self.commands, self.events.values(), self.reconciles)
         self.message = ""
@@ -239,13 +239,15 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
     for c in plane.consumers:
         relist = tracker.relists.get(c.name)
         rdata = (relist.data or {}) if relist else {}
-        followed = c.name in chain_consumers
+        followed = c.name in chain_consumers or any(
+            ctl.name in chain_consumers for ctl in c.controllers
+        )
         state.projections.append(
             ProjectionRow(
                 c.name,
                 c.revision,
                 c.cached_objects(),
-                c.queue.counters().depth,
+                c.queue_depth(),
                 c.stats.last_reconcile,
                 c.stats.last_outcome,
                 c.stats.relists,

@@ -2,12 +2,12 @@
 
 Totals (events, deliveries, reconciles, writes), the reads that fed them (LIST items, watch
 events delivered, cache reads) and the read:write ratio, virtual and wall time, then one row per
-consumer: its projection revision, objects cached, deliveries, reconciles, writes, relists.
+consumer process (its projection revision, objects cached, LISTs and watches opened, deliveries,
+relists), then one row per controller (reconciles, no-ops, errors, writes).
 
 It fits the width of the stage log (`kubesim.view.plain.plain_width`): the sentences wrap at
-words; the table takes the first of its forms that fits (kubectl's spacing and full headers,
-then short headers, then without the NO-OP and BEHIND columns, then with consumer names
-without "-controller"), and cuts its rows with an ellipsis only if none does.
+words; each table takes the first of its forms that fits (kubectl's spacing, tighter, then with
+short process names: `kcm/replicaset`), and cuts its rows with an ellipsis only if none does.
 """
 
 from __future__ import annotations
@@ -17,30 +17,20 @@ from typing import Any
 
 from kubesim.view.plain import cut, plain_width, short_consumer
 
-HEADERS = [
+PROCESS_HEADERS = [
     "CONSUMER",
     "PROJECTION",
     "BEHIND",
     "CACHED",
+    "LISTS",
+    "WATCHES",
     "DELIVERIES",
-    "RECONCILES",
-    "NO-OP",
-    "WRITES",
     "RELISTS",
 ]
-BEHIND, NO_OP = 2, 6
 #: the same columns, named for narrow terminals
-SHORT_HEADERS = [
-    "CONSUMER",
-    "REV",
-    "BEHIND",
-    "CACHED",
-    "DELIV",
-    "RECON",
-    "NO-OP",
-    "WRITES",
-    "RELISTS",
-]
+PROCESS_SHORT = ["CONSUMER", "REV", "BEHIND", "CACHED", "LISTS", "WATCH", "DELIV", "RELISTS"]
+CONTROLLER_HEADERS = ["CONTROLLER", "RECONCILES", "NO-OP", "ERRORS", "WRITES"]
+CONTROLLER_SHORT = ["CONTROLLER", "RECON", "NO-OP", "ERR", "WRITES"]
 
 
 def summary_lines(
@@ -83,39 +73,56 @@ def summary_lines(
         width,
     )
     lines.append("")
-    return lines + consumer_table(plane.consumers, width)
+    return lines + consumer_table(plane.consumers, width) + [""] + controller_table(plane, width)
 
 
 def consumer_table(consumers: list[Any], width: int) -> list[str]:
-    """One row per consumer, in the first form that fits `width`."""
-    from kubesim.view.table_text import align_rows
-
+    """One row per consumer process: its projection (one shared cache), the LISTs and watch
+    streams it opened (one per kind), the events delivered to it and its relists."""
     rows = [
         [
             c.name,
             f"r{c.revision}",
             str(len(c.channel)),
             str(c.cached_objects()),
+            str(c.stats.lists),
+            str(c.stats.watches),
             str(c.stats.deliveries),
-            str(c.stats.reconciles),
-            str(c.stats.noop_reconciles),
-            str(c.client.stats.writes),
             str(c.stats.relists),
         ]
         for c in consumers
     ]
+    return _fit_table(PROCESS_HEADERS, PROCESS_SHORT, rows, width)
 
-    def without(table: list[list[str]], *columns: int) -> list[list[str]]:
-        return [[c for i, c in enumerate(r) if i not in columns] for r in table]
 
-    short = [SHORT_HEADERS, *([short_consumer(r[0]), *r[1:]] for r in rows)]
+def controller_table(plane: Any, width: int) -> list[str]:
+    """One row per controller: its reconciles (no-op and failed ones) and the writes it made."""
+    rows = [
+        [
+            ctl.name,
+            str(ctl.stats.reconciles),
+            str(ctl.stats.noop_reconciles),
+            str(ctl.stats.errors),
+            str(ctl.client.stats.writes),
+        ]
+        for ctl in plane.controller_loops()
+    ]
+    return _fit_table(CONTROLLER_HEADERS, CONTROLLER_SHORT, rows, width)
+
+
+def _fit_table(
+    headers: list[str], short_headers: list[str], rows: list[list[str]], width: int
+) -> list[str]:
+    """The table with kubectl's spacing, then tighter, then with short headers, then with short
+    process names (`kcm/replicaset`), whichever fits first; cut with an ellipsis if none does."""
+    from kubesim.view.table_text import align_rows
+
+    short = [[short_consumer(r[0]), *r[1:]] for r in rows]
     forms = [
-        ([HEADERS, *rows], 3),
-        ([HEADERS, *rows], 2),
-        ([SHORT_HEADERS, *rows], 2),
-        (without([SHORT_HEADERS, *rows], NO_OP), 2),
-        (without([SHORT_HEADERS, *rows], NO_OP, BEHIND), 2),
-        (without(short, NO_OP, BEHIND), 2),
+        ([headers, *rows], 3),
+        ([headers, *rows], 2),
+        ([short_headers, *rows], 2),
+        ([short_headers, *short], 2),
     ]
     for table, padding in forms:
         lines = align_rows(table, padding=padding).rstrip("\n").split("\n")

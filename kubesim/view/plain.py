@@ -2,10 +2,10 @@
 
 `plain_width` is the columns plain output may use (the terminal's on a terminal, PIPE_WIDTH in
 a pipe, so that what is piped or tested does not depend on a window), `cut` ends a line that is
-too long in an ellipsis, `short_consumer` drops "-controller" and `short_target` names an object
-with kubectl's short kind (`rs/web-6c455b6594`), for where space demands them. Called by the stage
-panels (kubesim.view.stages_panels) and replay's plain blocks (kubesim.replay.blocks); the stage
-log of the control plane (kubesim.sim.log) has the same rules.
+too long in an ellipsis, `short_consumer` shortens a process name (`kcm`) and `short_target`
+names an object with kubectl's short kind (`rs/web-6c455b6594`), for where space demands them.
+Called by the stage panels (kubesim.view.stages_panels) and replay's plain blocks
+(kubesim.replay.blocks); the stage log of the control plane (kubesim.sim.log) has the same rules.
 """
 
 from __future__ import annotations
@@ -45,9 +45,14 @@ def cut(text: str, width: int) -> str:
     return text[: max(0, width - 1)] + ELLIPSIS
 
 
+#: the short name people use for kube-controller-manager
+SHORT_PROCESSES = {"kube-controller-manager": "kcm"}
+
+
 def short_consumer(name: str) -> str:
-    """`deployment-controller` -> `deployment`, for where space demands it."""
-    return name.removesuffix("-controller")
+    """`kube-controller-manager/replicaset` -> `kcm/replicaset`, for where space demands it."""
+    process, sep, controller = name.partition("/")
+    return SHORT_PROCESSES.get(process, process) + sep + controller
 
 
 def short_target(kind: str, namespace: str, name: str) -> str:

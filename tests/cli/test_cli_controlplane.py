@@ -36,8 +36,9 @@ def test_reconcile_settles_and_prints_the_stages_and_a_summary(run, store_path):
     run("apply", "-q", "-f", "-", stdin=WEB.encode())
     code, out, _ = run("reconcile")
     assert code == 0
-    assert "relist     deployment-controller: LIST 1 objects (start)" in out
-    assert "reconcile  replicaset-controller web-" in out
+    assert "process    kcm = kube-controller-manager, 5 controllers, one cache of 6 kinds" in out
+    assert "relist     kcm: LIST" in out
+    assert "reconcile  kcm/replicaset web-" in out
     assert "settled: the cluster is quiet" in out
     assert "reads:writes" in out and "kubelet-node-1" in out
     pods = _pods(store_path)
@@ -49,7 +50,7 @@ def test_reconcile_with_the_same_seed_gives_the_same_history(run, store_path, tm
     for i in range(2):
         os.environ["KUBESIM_STORE"] = str(tmp_path / f"s{i}.db")
         run("apply", "-q", "-f", "-", stdin=WEB.encode())
-        run("reconcile", "-q", "--seed", "7", "--latency", "scheduler=300")
+        run("reconcile", "-q", "--seed", "7", "--latency", "kube-scheduler=300")
         with SqliteStore(str(tmp_path / f"s{i}.db")) as s:
             histories.append([(e.revision, e.type, e.key) for e in s.events(1)])
     assert histories[0] == histories[1] and len(histories[0]) > 30
@@ -58,7 +59,7 @@ def test_reconcile_with_the_same_seed_gives_the_same_history(run, store_path, tm
 def test_reconcile_refuses_an_unknown_consumer(run):
     code, _, err = run("reconcile", "--latency", "shceduler=100")
     assert code == 1
-    assert 'no consumer named "shceduler"' in err and "scheduler" in err
+    assert 'no consumer named "shceduler"' in err and "kube-scheduler" in err
 
 
 def test_lag_after_a_run_shows_every_consumer_caught_up(run):
@@ -68,8 +69,9 @@ def test_lag_after_a_run_shows_every_consumer_caught_up(run):
     run("reconcile", "-q")
     code, out, _ = run("lag")
     assert code == 0
-    rows = [line.split() for line in out.splitlines() if line.startswith(("deployment", "sched"))]
-    assert rows and all(row[2] == "0" for row in rows)
+    rows = [line.split() for line in out.splitlines() if line.startswith(("kube-", "kubelet-"))]
+    assert len(rows) == 5 and all(row[2] == "0" and row[3] == "-" for row in rows)
+    assert "Deployment,Namespace,Pod,ReplicaSet,Service" in out  # what each process watches
     assert "every object's generation has been observed" in out
 
 

@@ -57,8 +57,8 @@ def test_why_diff_and_plain_replay(known, store_path, run):  # noqa: F811
     code, out, _ = run("why", "pod", pod)
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 3
-    assert "replicaset-controller's reconcile" in lines[0]
-    assert "deployment-controller's reconcile of default/web" in lines[1]
+    assert "kube-controller-manager/replicaset's reconcile" in lines[0]
+    assert "kube-controller-manager/deployment's reconcile of default/web" in lines[1]
     assert lines[2].endswith("by `kubesim apply` of web.yaml")
     code, out, _ = run(
         "diff",
@@ -75,7 +75,7 @@ def test_why_diff_and_plain_replay(known, store_path, run):  # noqa: F811
     blocks = out.split("=== ")[1:]
     assert code == 0 and len(blocks) == 3
     assert blocks[0].startswith(f"r{r} ") and "user apply deployment/web" in blocks[0]
-    code, out, _ = run("replay", "--rebuild", "scheduler")
+    code, out, _ = run("replay", "--rebuild", "kube-scheduler")
     assert code == 0 and "equal to the live projection" in out
 
 

@@ -15,7 +15,7 @@ from tests.replay.conftest import build
 
 
 @pytest.mark.parametrize(
-    "consumer", ["deployment-controller", "replicaset-controller", "scheduler", "kubelet-node-2"]
+    "consumer", ["kube-controller-manager", "kube-scheduler", "kubelet-node-2"]
 )
 def test_rebuild_equals_the_live_projection(history_store, consumer):
     history = History(history_store)
@@ -29,7 +29,7 @@ def test_rebuild_after_compaction_starts_from_a_list(tmp_path):
     known = build(tmp_path / "s.db")
     with SqliteStore(str(known["path"])) as store:
         store.compact(known["second_apply"])
-        result = rebuild(store, History(store), "replicaset-controller")
+        result = rebuild(store, History(store), "kube-controller-manager")
         assert result.equal
         assert result.started_at == known["second_apply"] and result.listed > 0
 
@@ -78,4 +78,4 @@ def test_frames_after_compaction(tmp_path):
         assert timeline.history.revisions().start == known["second_apply"]
         end = timeline.frame(store.current_revision())
         projections = {p.consumer: p for p in end.projections}
-        assert projections["replicaset-controller"].cached == 5 + 1
+        assert projections["kube-controller-manager"].cached == 1 + 1 + 5 + 4 + 1

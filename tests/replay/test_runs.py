@@ -32,9 +32,7 @@ def run(store: SqliteStore, at: float) -> dict:
     plane.start()
     plane.run_until_settled()
     plane.flush()
-    live = {
-        c.name: (c.revision, c.cached_objects(), c.queue.counters().depth) for c in plane.consumers
-    }
+    live = {c.name: (c.revision, c.cached_objects(), c.queue_depth()) for c in plane.consumers}
     plane.record_stop()
     return live
 
@@ -99,7 +97,7 @@ def test_what_a_list_brought_is_not_on_its_way(timeline, runs):
                 assert ev.pending == [], ev  # its LIST brought it (or did not cover it)
     state = timeline.frame(h.runs[0].revision + 1)
     first = next(e for e in state.events if e.revision == runs["first"])
-    assert "deployment-controller" in first.delivered
+    assert "kube-controller-manager" in first.delivered
 
 
 def test_second_run_does_not_carry_the_first_runs_state(timeline):
@@ -132,16 +130,19 @@ def test_queue_depth_is_only_what_was_queued(timeline):
         state = timeline.frame(r)
         for p in state.projections:
             assert p.queue_depth >= 0
-            # a queued key is one the consumer reconciled later in this run
-            found = h.reconciles.get(p.consumer)
-            later = 0
-            if found:
-                position = timeline.position(r)
-                run_ = h.run_at(position)
-                end = run_.stop if run_.stop >= 0 else len(h.seqs)
-                later = len(
-                    {k for q, k in zip(found[0], found[2], strict=True) if position <= q <= end}
-                )
+            # a queued key is one a controller of the process reconciled later in this run
+            position = timeline.position(r)
+            run_ = h.run_at(position)
+            end = run_.stop if run_.stop >= 0 else len(h.seqs)
+            later = len(
+                {
+                    (actor, k)
+                    for actor, found in h.reconciles.items()
+                    if h.process_of(actor) == p.consumer
+                    for q, k in zip(found[0], found[2], strict=True)
+                    if position <= q <= end
+                }
+            )
             assert p.queue_depth <= later, (r, p)
 
 

@@ -35,7 +35,7 @@ def test_frame_names_the_command_and_the_reconcile(history_store, known):
     assert state.commands[-1].followed and state.commands[-1].actor == "user"
     # the next revision is the deployment controller's ReplicaSet, from its reconcile of web
     nxt = timeline.frame(known["first_apply"] + 1)
-    assert "deployment-controller" in nxt.header.message
+    assert "kube-controller-manager/deployment" in nxt.header.message
     assert "reconcile of default/web" in nxt.header.message
 
 
@@ -47,21 +47,23 @@ def test_staleness_then_and_deliveries(history_store, known):
     first = timeline.frame(known["first_apply"]).events[-1]
     assert not first.pending and not first.delivered
     later = timeline.frame(known["first_apply"] + 1).events[-2]
-    assert "deployment-controller" in later.delivered
+    assert "kube-controller-manager" in later.delivered
     r = known["second_apply"]
     state = timeline.frame(r)
     event = state.events[-1]
     assert event.revision == r and event.type == "MODIFIED"
     # just written: every consumer that watches deployments is one event behind
-    assert "deployment-controller" in event.pending
+    assert "kube-controller-manager" in event.pending
     rows = {s.consumer: s for s in state.staleness}
-    assert rows["deployment-controller"].events_behind == 1
-    assert rows["namespace-controller"].events_behind == 0
+    assert rows["kube-controller-manager"].events_behind == 1
+    assert rows["kubelet-node-1"].events_behind == 0  # kubelets do not watch deployments
     # at the end of the history everyone has caught up
     end = timeline.frame(timeline.history.current)
     assert all(s.events_behind == 0 for s in end.staleness)
     projections = {p.consumer: p for p in end.projections}
-    assert projections["replicaset-controller"].cached == 5 + 1  # 5 pods and the ReplicaSet
+    # one cache for the whole process: the Deployment, its ReplicaSet, 5 pods, and the
+    # namespaces and the kubernetes Service that other controllers of the process watch
+    assert projections["kube-controller-manager"].cached == 1 + 1 + 5 + 4 + 1
 
 
 def test_player_keys(history_store, known):

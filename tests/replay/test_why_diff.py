@@ -12,8 +12,8 @@ def test_why_a_pod_gives_the_full_chain(history_store, known):
     pods, _ = history_store.range("/registry/pods/default/")
     links = chain(history, pods[0].create_revision)
     assert [link.actor for link in links] == [
-        "replicaset-controller",
-        "deployment-controller",
+        "kube-controller-manager/replicaset",
+        "kube-controller-manager/deployment",
         "user",
     ]
     assert links[0].kind == "Pod" and links[0].outcome == "created"
@@ -21,7 +21,7 @@ def test_why_a_pod_gives_the_full_chain(history_store, known):
     assert links[0].trigger == links[1].revision
     assert links[2].revision == known["first_apply"] and links[2].source == "web.yaml"
     text = explain(links)
-    assert "replicaset-controller's reconcile of default/web-" in text[0]
+    assert "kube-controller-manager/replicaset's reconcile of default/web-" in text[0]
     assert text[-1].endswith("created by `kubesim apply` of web.yaml")
 
 

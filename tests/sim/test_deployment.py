@@ -239,7 +239,7 @@ def start_alone(make_plane, config=None):
     """A control plane running only the Deployment controller (the test is the RS controller)."""
     plane = make_plane(config=config, start=False)
     ensure_nodes(plane.api, 1, plane.config.node_allocatable)
-    plane.add_consumer(DeploymentController())
+    plane.add_process("kube-controller-manager", [DeploymentController()])
     plane.poll()
     return plane
 

@@ -22,7 +22,9 @@ ENDPOINTS, POD, SERVICE = builtin("Endpoints"), builtin("Pod"), builtin("Service
 def ep_plane(make_plane, monkeypatch):
     """make_plane with only the endpoints controller (objects are made through the API)."""
     monkeypatch.setattr(
-        kubesim.controllers, "default_controllers", lambda nodes, config: [EndpointsController()]
+        kubesim.controllers,
+        "default_processes",
+        lambda nodes, config: [("kube-controller-manager", [EndpointsController()])],
     )
     return make_plane
 
@@ -86,7 +88,7 @@ def ips(ep, field="addresses"):
 
 def test_projection_is_services_and_pods_only(ep_plane):
     plane = ep_plane()
-    assert list(plane.consumer("endpoints-controller").informers) == ["Service", "Pod"]
+    assert list(plane.consumer("kube-controller-manager").informers) == ["Service", "Pod"]
 
 
 def test_endpoints_follow_ready_selected_pods(ep_plane):
@@ -144,12 +146,12 @@ def test_numeric_target_port_and_unchanged_pods_write_nothing(ep_plane):
     set_status(plane, "web-1", "10.244.1.5", ready=True)
     settle(plane)
     assert endpoints(plane)["subsets"][0]["ports"] == [{"port": 9376, "protocol": "TCP"}]
-    consumer = plane.consumer("endpoints-controller")
+    consumer = plane.controller("kube-controller-manager/endpoint")
     writes, revision = consumer.client.stats.writes, plane.store.current_revision()
     pod = deepcopy(plane.api.get(POD, "default", "web-1"))
     pod["metadata"]["annotations"] = {"note": "irrelevant to endpoints"}
     plane.api.update(pod)
-    plane.restart("endpoints-controller")  # a relist reconciles every service again
+    plane.restart("kube-controller-manager")  # a relist reconciles every service again
     settle(plane)
     assert consumer.client.stats.writes == writes
     assert plane.store.current_revision() == revision + 1  # only the annotation

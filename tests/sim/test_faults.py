@@ -34,12 +34,14 @@ def test_dropped_watches_resume_and_nothing_is_missed(make_plane):
 
 def test_compaction_behind_a_slow_watch_means_410_and_a_relist(make_plane):
     config = SimConfig(
-        check_mutation=True, latency={"replicaset-controller": 0.5}, faults=Faults(compact_every=5)
+        check_mutation=True,
+        latency={"kube-controller-manager": 0.5},
+        faults=Faults(compact_every=5),
     )
     plane = make_plane(config)
     apply_yaml(plane, deployment(4))
     assert plane.run_until_settled()
-    relists = plane.store.journal(types=["relist"], actor="replicaset-controller")
+    relists = plane.store.journal(types=["relist"], actor="kube-controller-manager")
     assert [r.outcome for r in relists][0] == "start"
     assert "expired" in [r.outcome for r in relists]
     assert plane.store.journal(types=["compaction"])
@@ -50,16 +52,19 @@ def test_a_restart_rebuilds_the_projection_from_a_list(make_plane):
     plane = make_plane()
     apply_yaml(plane, deployment(3))
     assert plane.run_until_settled()
-    before = plane.consumer("replicaset-controller").cached_objects()
-    plane.restart("replicaset-controller")
-    assert plane.consumer("replicaset-controller").cached_objects() == 0  # cache discarded
+    kcm = plane.consumer("kube-controller-manager")
+    before = kcm.cached_objects()
+    assert [len(kcm.informers[k].cache) for k in ("Deployment", "ReplicaSet", "Pod")] == [1, 1, 3]
+    plane.restart("kube-controller-manager")
+    assert plane.consumer("kube-controller-manager").cached_objects() == 0  # cache discarded
     assert plane.run_until_settled()
     (relist,) = [
         r
-        for r in plane.store.journal(types=["relist"], actor="replicaset-controller")
+        for r in plane.store.journal(types=["relist"], actor="kube-controller-manager")
         if r.outcome == "restart"
     ]
-    assert relist.data["objects"] == before == 4  # 1 ReplicaSet + 3 Pods, listed again
+    # one LIST per kind for the whole process: every controller's caches come back at once
+    assert relist.data["objects"] == before and relist.data["lists"] == len(kcm.informers)
     assert len(plane.api.list(POD, "default")[0]) == 3  # the rebuild created nothing twice
 
 

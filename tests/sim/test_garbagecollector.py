@@ -27,7 +27,9 @@ DEPLOYMENT, REPLICASET, POD, CONFIGMAP = (
 def gc_plane(make_plane, monkeypatch):
     """make_plane with only the garbage collector (objects are made through the API)."""
     monkeypatch.setattr(
-        kubesim.controllers, "default_controllers", lambda nodes, config: [GarbageCollector()]
+        kubesim.controllers,
+        "default_processes",
+        lambda nodes, config: [("kube-controller-manager", [GarbageCollector()])],
     )
     return make_plane
 
@@ -111,16 +113,16 @@ def history(plane, after: int, event_type: str, kind: str | None = None):
 
 def test_gc_projection_and_workers(gc_plane):
     plane = gc_plane()
-    gc = plane.consumer("garbage-collector")
-    assert sorted(gc.informers) == ["ConfigMap", "Deployment", "Pod", "ReplicaSet", "Service"]
-    assert gc.workers == 20
+    kcm = plane.consumer("kube-controller-manager")
+    assert sorted(kcm.informers) == ["ConfigMap", "Deployment", "Pod", "ReplicaSet", "Service"]
+    assert plane.controller("kube-controller-manager/garbagecollector").workers == 20
 
 
 def test_settled_tree_is_left_alone(gc_plane):
     plane = gc_plane()
     tree(plane)
     assert names(plane, POD) == ["web-1-a", "web-1-b"]
-    assert plane.consumer("garbage-collector").client.stats.writes == 0
+    assert plane.controller("kube-controller-manager/garbagecollector").client.stats.writes == 0
 
 
 def test_background_deletes_dependents_after_owner(gc_plane):
@@ -134,7 +136,7 @@ def test_background_deletes_dependents_after_owner(gc_plane):
     assert names(plane, REPLICASET) == [] and names(plane, POD) == []
     order = [name for _, name, _, _ in history(plane, start, "DELETED")]
     assert order[0] == "web" and order.index("web-1") < order.index("web-1-a")
-    gc = plane.consumer("garbage-collector")
+    gc = plane.controller("kube-controller-manager/garbagecollector")
     assert gc.client.stats.writes == 3  # the ReplicaSet and its two pods
     assert gc.controller.live_gets > 0
 
@@ -239,7 +241,7 @@ def test_foreground_waits_only_for_blocking_dependents(gc_plane):
 def test_gc_after_restart_and_with_duplicates(gc_plane):
     plane = gc_plane(SimConfig(seed=3, check_mutation=True, faults=Faults(duplicate_rate=0.5)))
     tree(plane)
-    plane.restart("garbage-collector")
+    plane.restart("kube-controller-manager")
     plane.run_until_settled()
     assert names(plane, POD) == ["web-1-a", "web-1-b"]
     delete(plane.api, DEPLOYMENT, "default", "web", propagation="Foreground")

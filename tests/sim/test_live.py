@@ -90,15 +90,15 @@ def test_pause_stops_the_clock_and_space_resumes(paused_plane):
 def test_keys_restart_follow_and_faults_act_on_the_plane(paused_plane):
     plane, runner, controls, keys = paused_plane
     apply_yaml(plane, deployment(2))
-    _press_and_run(plane, controls, keys, "r", "2", "l", "3", "d", "f")
+    _press_and_run(plane, controls, keys, "r", "1", "l", "2", "d", "f")
     assert plane.faults.duplicate_rate == 0.5
-    assert plane.consumer("scheduler").latency == pytest.approx(2.01)
+    assert plane.consumer("kube-scheduler").latency == pytest.approx(2.01)
     state = snapshot(plane, controls.tracker)
-    assert "latency scheduler +2000ms" in state.header.faults
+    assert "latency kube-scheduler +2000ms" in state.header.faults
     assert state.follow is not None and state.follow.name == "web"
-    _press_and_run(plane, controls, keys, *["n"] * 12)  # the 8 start LISTs, then the restart
+    _press_and_run(plane, controls, keys, *["n"] * 9)  # the 5 start LISTs, then the restart
     state = snapshot(plane, controls.tracker)
-    assert "restarted replicaset-controller" in state.header.message
+    assert "restarted kube-controller-manager" in state.header.message
 
 
 def test_quit_restores_the_terminal():
@@ -151,8 +151,8 @@ def test_plain_mode_prints_stage_lines_without_escape_codes(tmp_path, monkeypatc
     )
     assert code == 0, err
     assert "\x1b" not in out and "\x1b" not in err
-    assert "relist     deployment-controller" in out
-    assert "reconcile  deployment-controller web " in out
+    assert "relist     kcm: LIST" in out
+    assert "reconcile  kcm/deployment web " in out
     assert svg.read_text().startswith("<svg")
 
 
@@ -161,7 +161,9 @@ def test_a_command_from_another_process_shows_in_all_four_panels(tmp_path):
     store = SqliteStore(str(path))
     from kubesim.sim.clock import VirtualClock
 
-    plane = ControlPlane(store, VirtualClock(T0), SimConfig(seed=5, latency={"scheduler": 0.5}))
+    plane = ControlPlane(
+        store, VirtualClock(T0), SimConfig(seed=5, latency={"kube-scheduler": 0.5})
+    )
     tracker = StageTracker(plane)
     plane.start()
     plane.run_until_settled()
@@ -188,13 +190,13 @@ def test_a_command_from_another_process_shows_in_all_four_panels(tmp_path):
     rev = store.current_revision()
     lines = text.splitlines()
     event = next(line for line in lines if "ADDED" in line and "deploy/web" in line)
-    assert "✓deployment" in event
-    projection = next(line for line in lines if line.startswith("1  deployment"))
-    assert "default/web" in projection
+    assert "✓kcm" in event
+    projection = next(line for line in lines if line.startswith("1  kcm "))
+    assert "deployment default/web" in projection  # the process's latest reconcile
     plane.run_until_settled(until=plane.clock.now() + 0.1)
     text = render_text(snapshot(plane, tracker), 100, 30)
     assert "EVENTS BEHIND" in text
-    assert any("scheduler" in line and "█" in line for line in text.splitlines())
+    assert any("kube-scheduler" in line and "█" in line for line in text.splitlines())
     plane.run_until_settled()
     text = render_text(snapshot(plane, tracker), 100, 30)
     assert "desired 3 · pods 3 · running 3" in text

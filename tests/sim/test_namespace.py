@@ -20,7 +20,7 @@ def test_a_deleted_namespace_is_emptied_then_removed(make_plane):
     assert plane.run_until_settled()
     assert plane.api.try_get(NS, None, "shop") is None
     assert plane.api.list(POD, "shop")[0] == []
-    finalizes = plane.store.journal(types=["command"], actor="namespace-controller")
+    finalizes = plane.store.journal(types=["command"], actor="kube-controller-manager/namespace")
     assert finalizes[-1].verb == "finalize" and finalizes[-1].outcome == "deleted"
 
 

@@ -1,6 +1,8 @@
 """The plain output fits its width: the stage log of `kubesim reconcile` and `up --plain`, its
 summary, and the blocks of `kubesim replay --auto` without a terminal. At 80 columns no line is
-longer than 80 (compact forms, then an ellipsis); from 100 the consumer names are in full."""
+longer than 80 (compact forms, then an ellipsis). A consumer is named one way in every line of
+the log (`kcm/replicaset`), whatever the line's length, after a line per process that spells
+the short names out."""
 
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from kubesim.sim.log import StageLog, fit, plain_width, revisions
 from kubesim.sim.summary import summary_lines
 from kubesim.view import plain
 from tests.sim.conftest import apply_yaml, deployment
-
-NAMES = ["deployment-controller", "replicaset-controller", "garbage-collector"]
 
 
 def _run(make_plane, width: int, verbose: bool = True) -> tuple[list[str], list[str], object]:
@@ -48,34 +48,38 @@ def test_at_80_columns_the_learner_keeps_actor_triggers_and_outcome(make_plane):
     assert any("(triggered by relist@" in line for line in lines)
     reconciles = [line for line in lines if " reconcile " in line]
     assert reconciles and all(" -> " in line for line in reconciles)
-    assert any("deployment-controller" in line for line in lines)  # in full where it fits
+    assert any("kcm = kube-controller-manager, 5 controllers" in line for line in lines)
     events = [line for line in lines if " event " in line]
-    assert any(line.endswith("-> 3 consumers") or "replicaset" in line for line in events)
+    assert any(line.endswith("-> kcm, kube-scheduler") for line in events)
     table = summary[summary.index("") + 1 :] if "" in summary else summary
-    assert any(line.startswith("deployment-controller ") for line in table)
+    assert any(line.startswith("kube-controller-manager ") for line in table)
     assert any("RELISTS" in line for line in summary)
 
 
-@pytest.mark.parametrize("width", [100, 120])
-def test_from_100_columns_the_names_are_in_full(make_plane, width):
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_one_name_per_consumer_in_every_line(make_plane, width):
     lines, summary, plane = _run(make_plane, width)
     for line in lines + summary:
         assert len(line) <= width, line
     text = "\n".join(lines)
-    assert "reconcile  deployment-controller web (triggered by" in text
-    assert "command    user apply Deployment web -> created" in text
-    assert " replicaset-controller create Pod web-" in text
-    assert "PROJECTION" in summary[-len(plane.consumers) - 1]
-    for c in plane.consumers:
+    assert "reconcile kcm/deployment web (triggered by" in " ".join(text.split())
+    assert " kcm/replicaset create " in text
+    assert "kube-controller-manager/" not in text
+    if width >= 100:  # full headers where they fit
+        assert any(line.startswith("CONSUMER ") and "PROJECTION" in line for line in summary)
+        assert any(line.startswith("CONTROLLER ") and "RECONCILES" in line for line in summary)
+    for c in plane.consumers:  # processes in full; controllers in full where they fit
         assert any(line.startswith(c.name + " ") for line in summary)
+    controllers = summary[summary.index(next(x for x in summary if x.startswith("CONTROLLER"))) :]
+    assert any(line.startswith("kube-controller-manager/replicaset ") for line in controllers)
 
 
 def test_from_140_columns_the_original_forms(make_plane):
     lines, _, _ = _run(make_plane, 160, verbose=False)
     text = "\n".join(lines)
     assert "event      ADDED replicasets default/web-" in text
-    assert " -> " + ", ".join(NAMES) in text
-    assert "reconcile  deployment-controller default/web (triggered by" in text
+    assert " -> kcm, kube-scheduler" in text  # one delivery per process, not per controller
+    assert "reconcile  kcm/deployment default/web (triggered by" in text
 
 
 def test_fit_tries_shorter_forms_then_cuts_the_name():
@@ -116,4 +120,4 @@ def test_replay_blocks_fit(make_plane, tmp_path):
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert all(len(line) <= 100 for line in wide.splitlines())
     assert " rs/web-" in narrow and "on its way:" in narrow
-    assert "projection  deployment-controller" in narrow and "replicaset/web-" in wide
+    assert "projection  kube-controller-manager" in narrow and "replicaset/web-" in wide

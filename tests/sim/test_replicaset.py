@@ -58,12 +58,12 @@ def only_these_controllers(monkeypatch):
 
     def build(nodes, config):
         return [
-            ReplicaSetController(),
-            Scheduler(),
-            *[Kubelet(n, start_delay=config.pod_start_delay) for n in nodes],
+            ("kube-controller-manager", [ReplicaSetController()]),
+            ("kube-scheduler", [Scheduler()]),
+            *[(f"kubelet-{n}", [Kubelet(n, start_delay=config.pod_start_delay)]) for n in nodes],
         ]
 
-    monkeypatch.setattr(controllers, "default_controllers", build)
+    monkeypatch.setattr(controllers, "default_processes", build)
 
 
 def create_rs(plane, replicas=3, min_ready=0):
@@ -160,7 +160,7 @@ def lagging_plane_with_a_second_trigger(make_plane):
     """The controller sees events 2 s late; the ReplicaSet is created at 0 s and annotated at
     1 s, so a second sync runs at 3 s, while its cache still lacks the pods the first sync (at
     2 s) created: they only arrive at 4 s."""
-    plane = make_plane(SimConfig(latency={"replicaset-controller": 2.0}, check_mutation=True))
+    plane = make_plane(SimConfig(latency={"kube-controller-manager": 2.0}, check_mutation=True))
     assert plane.run_until_settled()  # the controller has listed (an empty cluster)
     start = plane.clock.now()
     create_rs(plane, replicas=10)
@@ -179,7 +179,7 @@ def test_expectations_prevent_duplicates_when_the_controller_lags(make_plane):
     plane, start = lagging_plane_with_a_second_trigger(make_plane)
     assert plane.run_until_settled()
     assert len(pods(plane)) == 10
-    syncs = plane.store.journal(types=["reconcile"], actor="replicaset-controller")
+    syncs = plane.store.journal(types=["reconcile"], actor="kube-controller-manager/replicaset")
     assert any(start + 2.5 < s.time < start + 4 for s in syncs)  # the sync on a stale cache ran
 
 
@@ -195,7 +195,7 @@ def test_duplicate_deliveries_still_give_exactly_n_pods(make_plane):
     create_rs(plane, replicas=7)
     assert plane.run_until_settled()
     assert len(pods(plane)) == 7
-    assert plane.consumer("replicaset-controller").stats.duplicates > 0
+    assert plane.consumer("kube-controller-manager").stats.duplicates > 0
     set_replicas(plane, 4)
     assert plane.run_until_settled()
     assert len(pods(plane)) == 4
@@ -220,7 +220,7 @@ def test_slow_start_batches_stop_at_the_first_failing_batch(make_plane, monkeypa
     create_rs(plane, replicas=20)
     assert plane.run_until_settled()
 
-    syncs = plane.store.journal(types=["reconcile"], actor="replicaset-controller")
+    syncs = plane.store.journal(types=["reconcile"], actor="kube-controller-manager/replicaset")
     creates = [
         sum(1 for w in s.data["writes"] if w[1] == "create" and "/pods/" in w[2]) for s in syncs
     ]
@@ -238,7 +238,7 @@ def test_one_sync_creates_all_missing_pods_in_slow_start_batches(make_plane):
     assert plane.run_until_settled()
     commands = [
         e
-        for e in plane.store.journal(types=["command"], actor="replicaset-controller")
+        for e in plane.store.journal(types=["command"], actor="kube-controller-manager/replicaset")
         if e.verb == "create" and e.target.startswith("/registry/pods/")
     ]
     assert len(commands) == 20
@@ -304,11 +304,11 @@ def test_status_is_written_only_when_it_changes(make_plane):
     plane = make_plane()
     create_rs(plane)
     assert plane.run_until_settled()
-    syncs = plane.store.journal(types=["reconcile"], actor="replicaset-controller")
+    syncs = plane.store.journal(types=["reconcile"], actor="kube-controller-manager/replicaset")
     assert syncs[-1].outcome == "no-op"  # its own status write came back: nothing to do
     # resyncs change nothing and write nothing
     rs = plane.api.get(RS, "default", NAME)
-    consumer = plane.consumer("replicaset-controller")
+    consumer = plane.controller("kube-controller-manager/replicaset")
     writes = consumer.client.stats.writes
     consumer.enqueue("default/" + NAME)
     plane.schedule_work(consumer)

@@ -51,12 +51,12 @@ spec:
 def only_these_controllers(monkeypatch):
     def build(nodes, config):
         return [
-            ReplicaSetController(),
-            Scheduler(),
-            *[Kubelet(n, start_delay=config.pod_start_delay) for n in nodes],
+            ("kube-controller-manager", [ReplicaSetController()]),
+            ("kube-scheduler", [Scheduler()]),
+            *[(f"kubelet-{n}", [Kubelet(n, start_delay=config.pod_start_delay)]) for n in nodes],
         ]
 
-    monkeypatch.setattr(controllers, "default_controllers", build)
+    monkeypatch.setattr(controllers, "default_processes", build)
 
 
 def create(plane, text):
@@ -98,7 +98,7 @@ def test_pods_spread_across_the_nodes(make_plane):
         f"Successfully assigned default/{p['metadata']['name']} to {p['spec']['nodeName']}"
         for p in pods(plane)
     )
-    assert all(e["source"] == {"component": "scheduler"} for e in scheduled)
+    assert all(e["source"] == {"component": "default-scheduler"} for e in scheduled)
 
 
 def test_only_ready_nodes_get_pods(make_plane):
@@ -111,7 +111,13 @@ def test_only_ready_nodes_get_pods(make_plane):
 
 def test_the_scheduler_projection_has_pods_and_nodes_only(make_plane):
     plane = make_plane()
-    assert set(plane.consumer("scheduler").informers) == {"Pod", "Node"}
+    assert set(plane.consumer("kube-scheduler").informers) == {
+        "Pod",
+        "Node",
+        "Namespace",
+        "Service",
+        "ReplicaSet",
+    }
 
 
 def test_a_pod_too_big_for_every_node_is_unschedulable(make_plane):
@@ -165,7 +171,7 @@ def test_assumed_pods_prevent_overcommit_with_a_stale_cache(make_plane):
     """Nodes of 1 cpu, pods of 400m, and a scheduler whose watch lags 2 s: it must count the
     pods it has just bound although its cache does not show them yet."""
     config = SimConfig(
-        latency={"scheduler": 2.0},
+        latency={"kube-scheduler": 2.0},
         check_mutation=True,
         node_allocatable={"cpu": "1", "memory": "4Gi", "pods": "110"},
     )
@@ -225,19 +231,17 @@ def test_few_event_and_status_writes_per_pod(make_plane):
     assert plane.run_until_settled()
     per_pod = len(plane.api.list(EVENT)[0]) / 9
     assert per_pod <= 3  # SuccessfulCreate, Scheduled, Started
-    kubelet_writes = sum(
-        c.client.stats.writes for c in plane.consumers if c.name.startswith("kubelet-")
-    )
+    kubelet_writes = sum(c.writes() for c in plane.consumers if c.name.startswith("kubelet-"))
     assert kubelet_writes == 9 * 3  # Pending status, Running status, one event
     # settled: resyncs rewrite nothing
     for consumer in plane.consumers:
         if consumer.name.startswith("kubelet-"):
             for key in consumer.informers["Pod"].cache.list_keys():
-                consumer.enqueue(key)
-            plane.schedule_work(consumer)
+                consumer.controllers[0].enqueue(key)
+            plane.schedule_process(consumer)
     assert plane.run_until_settled()
     assert kubelet_writes == sum(
-        c.client.stats.writes for c in plane.consumers if c.name.startswith("kubelet-")
+        c.writes() for c in plane.consumers if c.name.startswith("kubelet-")
     )
 
 
@@ -260,7 +264,7 @@ def test_a_node_without_ready_condition_gets_one_from_its_kubelet(make_plane):
     bare = node_manifest("node-x", {"cpu": "4", "memory": "8Gi", "pods": "110"}, plane.clock.now())
     bare["status"].pop("conditions")
     plane.api.create(bare)
-    plane.add_consumer(Kubelet("node-x"))
+    plane.add_process("kubelet-node-x", [Kubelet("node-x")])
     plane.poll()
     assert plane.run_until_settled()
     conditions = plane.api.get(NODE, None, "node-x")["status"]["conditions"]

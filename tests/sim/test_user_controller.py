@@ -83,8 +83,8 @@ def test_idempotent_under_duplicate_deliveries(make_plane):
         cm["metadata"].setdefault("annotations", {})["touched"] = str(plane.clock.now())
         plane.api.update(cm)
         settle(plane)
-    consumer = plane.consumer("configmap-mirror")
-    assert consumer.stats.duplicates > 0
+    assert plane.consumer("configmap-mirror").stats.duplicates > 0
+    consumer = plane.controller("configmap-mirror")
     assert consumer.stats.reconciles > consumer.client.stats.writes
     mirrors = sorted(n for n in configmaps(plane) if "mirror" in n)
     assert mirrors == ["a-mirror", "b-mirror"]
@@ -110,7 +110,7 @@ def test_user_code_errors_are_retried_not_fatal(make_plane, tmp_path):
     plane = make_plane(controllers=[controller])
     plane.api.create(source("x"))
     settle(plane)
-    consumer = plane.consumer("flaky")
+    consumer = plane.controller("flaky")
     assert consumer.stats.errors >= 1
     assert any(line == "ok default/x" for _, line in controller.logs)
 
@@ -194,5 +194,5 @@ def test_a_key_that_always_fails_is_dropped(make_plane, tmp_path):
     plane.api.create(source("x"))
     plane.poll()
     assert plane.run_until_settled()  # it ends: the key is dropped after the retries
-    assert plane.consumer("broken_logic").stats.errors == 15
+    assert plane.controller("broken_logic").stats.errors == 15
     assert controller.logs[-1][1] == "dropping default/x out of the queue after 15 retries"
