@@ -21,14 +21,14 @@ from kubesim.view.state import (
 from tests.view.snapshot import assert_snapshot
 
 CONSUMERS = [
-    "deployment-controller",
-    "replicaset-controller",
-    "scheduler",
+    "kube-controller-manager",
+    "kube-scheduler",
     "kubelet-node-1",
     "kubelet-node-2",
     "kubelet-node-3",
-    "garbage-collector",
-    "endpoints-controller",
+    "backup-operator",
+    "configmap-mirror",
+    "kubectl",
 ]
 DEPLOY = "/registry/deployments/default/web"
 
@@ -42,7 +42,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
         paused=paused,
         reads=191,
         writes=36,
-        faults=["duplicate delivery 50%", "latency scheduler +2000ms"] if faults else [],
+        faults=["duplicate delivery 50%", "latency kube-scheduler +2000ms"] if faults else [],
     )
     s.commands = [
         CommandRow(
@@ -69,7 +69,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "/registry/services/specs/default/web",
         ),
         CommandRow(
-            "deployment-controller",
+            "kube-controller-manager/deployment",
             "create",
             "ReplicaSet",
             "default",
@@ -79,7 +79,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "",
         ),
         CommandRow(
-            "deployment-controller",
+            "kube-controller-manager/deployment",
             "update-status",
             "Deployment",
             "default",
@@ -90,7 +90,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             followed=follow,
         ),
         CommandRow(
-            "replicaset-controller",
+            "kube-controller-manager/replicaset",
             "create",
             "Pod",
             "default",
@@ -100,7 +100,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "",
         ),
         CommandRow(
-            "replicaset-controller",
+            "kube-controller-manager/replicaset",
             "update-status",
             "ReplicaSet",
             "default",
@@ -118,7 +118,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "default",
             "web",
             DEPLOY,
-            ["deployment-controller", "garbage-collector"],
+            ["kube-controller-manager"],
             [],
             followed=follow,
         ),
@@ -129,8 +129,8 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "default",
             "web-6c455b6594",
             "",
-            ["deployment-controller", "replicaset-controller"],
-            ["garbage-collector"],
+            ["kube-controller-manager"],
+            ["kube-scheduler"],
         ),
         EventRow(
             14,
@@ -139,8 +139,8 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "default",
             "web",
             "",
-            ["deployment-controller"],
-            ["garbage-collector"],
+            ["kube-controller-manager"],
+            ["kubectl"],
             followed=follow,
         ),
         EventRow(
@@ -151,7 +151,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             "web-6c455b6594-x7k2p",
             "",
             [],
-            ["replicaset-controller", "scheduler", "garbage-collector", "endpoints-controller"],
+            ["kube-controller-manager", "kube-scheduler", "configmap-mirror"],
         ),
         EventRow(21, "DELETED", "ConfigMap", "default", "old", "", [], []),
     ]
@@ -186,14 +186,14 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
                 ChainStep("command", "user apply Deployment default/web -> created r10", 10),
                 ChainStep("event", "r10 ADDED deployments default/web", 10),
                 ChainStep(
-                    "delivery", "deployment-controller @0.010s, garbage-collector @0.010s", 10
+                    "delivery", "kube-controller-manager @0.010s", 10
                 ),
                 ChainStep(
-                    "reconcile", "deployment-controller default/web -> wrote r12, r13, r14", 14
+                    "reconcile", "kube-controller-manager/deployment default/web -> wrote r12, r13, r14", 14
                 ),
                 ChainStep(
                     "command",
-                    "deployment-controller create ReplicaSet default/web-6c455b6594 -> created r12",
+                    "kcm/deployment create ReplicaSet default/web-6c455b6594 -> created r12",
                     12,
                 ),
             ],
@@ -231,7 +231,7 @@ def test_summarises_many_events():
     """Thousands of events: the panels show counts and the latest rows, nothing more."""
     s = state()
     s.events = [
-        EventRow(r, "MODIFIED", "Pod", "default", f"p{r}", "", ["scheduler"], [])
+        EventRow(r, "MODIFIED", "Pod", "default", f"p{r}", "", ["kube-scheduler"], [])
         for r in range(1, 61)
     ]
     s.counts = Counts(
@@ -299,8 +299,8 @@ def test_dispatch_keys():
         ("step",),
         ("speed", 2.0),
         ("speed", 0.5),
-        ("restart", "scheduler"),
-        ("toggle_latency", "deployment-controller"),
+        ("restart", "kubelet-node-1"),
+        ("toggle_latency", "kube-controller-manager"),
         ("follow_next",),
         ("toggle_duplicates",),
         ("save_svg",),
