@@ -79,7 +79,11 @@ DURATION_OPT = typer.Option(
     "(kube-controller-manager/replicaset=200).",
 )
 SEED = typer.Option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
-DUPLICATE = typer.Option(0.0, "--duplicate-rate", help="Fault: deliver this share of events twice.")
+DUPLICATE = typer.Option(
+    0.0,
+    "--duplicate-rate",
+    help="Fault: hand this share of events to the informers again, as a relist or resync does.",
+)
 DROP = typer.Option(
     0,
     "--drop-watch-every",

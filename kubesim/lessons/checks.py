@@ -12,12 +12,15 @@ count only what happened since the step began (its Mark), unless `since: lesson`
     count:      {kind: Pod, selector: app=web, where: {status.phase: Running}, equals: 3}
     event:      {type: ADDED, kind: Pod, name: web-*}      an event in the watch stream
     command:    {actor: user, verb: apply, outcome: rejected, kind: Deployment}
-    behind:     {consumer: replicaset-controller, at_least: 1}   unseen events of its kinds
-    reconciled: {consumer: deployment-controller, key: default/web, trigger: duplicate}
-    delivered:  {consumer: scheduler, kind: Service, equals: 0, duplicate: true}
-    relist:     {consumer: replicaset-controller, reason: restart}
+    behind:     {consumer: kube-controller-manager, at_least: 1}   unseen events of its kinds
+    reconciled: {consumer: kube-controller-manager/deployment, key: default/web, trigger: relist}
+                (events_at_least: 2: one reconcile for several queued events)
+    delivered:  {consumer: kube-scheduler, kind: Service, type: ADDED, equals: 0, duplicate: true}
+    relist:     {consumer: kube-controller-manager, reason: restart}
     journal:    {type: compaction}                        any journal entry type, by its fields
-    projection: {consumer: scheduler, has: [Pod, Node], lacks: [Service]}  kinds in its cache
+    projection: {consumer: kube-scheduler, has: [Pod, Node], lacks: [Deployment]}  its cache's kinds
+    latency:    {consumer: kube-controller-manager, at_least: 1.0}   its --latency, seconds
+    lists:      {consumer: kube-controller-manager*, at_least: 13}  LIST requests (one per kind)
     reads_per_write: {at_least: 3}   (deliveries + LIST items) / revisions written
 
 `evaluate(check, ctx)` returns a Result (passed, one line saying what it saw). Names may end in
@@ -279,10 +282,15 @@ def check_reconciled(spec: dict, ctx: CheckContext) -> Result:
         triggers = [str(t) for t in (e.data or {}).get("triggers") or []]
         if spec.get("trigger") and not any(t.startswith(spec["trigger"]) for t in triggers):
             continue
+        events = sum(1 for t in (e.data or {}).get("triggers") or [] if isinstance(t, int))
+        if events < int(spec.get("events_at_least", 0)):
+            continue  # not one reconcile for that many queued events (the workqueue's merge)
         n += 1
     ok, wanted = _count_ok(spec, n)
     what = _describe(spec, ("consumer", "key"))
     what += f" triggered by {spec['trigger']}" if spec.get("trigger") else ""
+    if spec.get("events_at_least"):
+        what += f" for {spec['events_at_least']}+ events at once"
     what += f" -> {spec['outcome']}" if spec.get("outcome") else ""
     return Result(ok, f"reconciles {what}: {n} since this step began (wanted {wanted})")
 
@@ -299,9 +307,12 @@ def check_delivered(spec: dict, ctx: CheckContext) -> Result:
             continue
         if spec.get("duplicate") and e.outcome != "duplicate":
             continue
+        if spec.get("type") and e.verb != spec["type"]:
+            continue
         n += 1
     ok, wanted = _count_ok(spec, n)
     dup = "duplicate " if spec.get("duplicate") else ""
+    dup += f"{spec['type']} " if spec.get("type") else ""
     what = f"{_describe(spec, ('kind', 'name')) or 'events'} to {spec.get('consumer', 'anyone')}"
     return Result(ok, f"{dup}deliveries of {what}: {n} since this step began (wanted {wanted})")
 
@@ -319,6 +330,19 @@ def check_relist(spec: dict, ctx: CheckContext) -> Result:
     ok, wanted = _count_ok(spec, n)
     what = _describe(spec, ("consumer",)) + (f" ({spec['reason']})" if spec.get("reason") else "")
     return Result(ok, f"relists {what}: {n} since this step began (wanted {wanted})")
+
+
+def check_lists(spec: dict, ctx: CheckContext) -> Result:
+    """LIST requests of the consumers matching `consumer` since the step began (one per kind
+    per relist: a process that shares its informers LISTs each kind once)."""
+    n = sum(
+        int((e.data or {}).get("lists", 0))
+        for e in ctx.journal(spec, ["relist"])
+        if _name_matches(spec.get("consumer"), e.actor)
+    )
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("consumer",))
+    return Result(ok, f"LIST requests of {what}: {n} since this step began (wanted {wanted})")
 
 
 def check_journal(spec: dict, ctx: CheckContext) -> Result:
@@ -392,19 +416,45 @@ def check_projection(spec: dict, ctx: CheckContext) -> Result:
     return Result(True, f"{name}'s read model: {wanted}")
 
 
+def check_latency(spec: dict, ctx: CheckContext) -> Result:
+    """The watch latency a consumer ran with (`--latency`, in seconds), as journaled when the
+    control plane last started since this step began."""
+    name = spec["consumer"]
+    starts = [e for e in ctx.journal(spec, ["controlplane"]) if e.verb == "start"]
+    if not starts:
+        return Result(False, "no control plane has started since this step began")
+    watch = ((starts[-1].data or {}).get("consumers") or {}).get(name)
+    if watch is None:
+        return Result(False, f"no consumer named {name} ran")
+    latency = float(watch.get("latency") or 0.0)
+    wanted = float(spec.get("at_least", 0.0))
+    return Result(
+        latency >= wanted,
+        f"{name}'s watch latency: {latency * 1000:.0f} ms (wanted at least {wanted * 1000:.0f} ms)",
+    )
+
+
 def check_reads_per_write(spec: dict, ctx: CheckContext) -> Result:
-    entries = ctx.journal(spec, ["delivery", "relist"])
-    reads = sum(1 for e in entries if e.type == "delivery")
-    reads += sum(int((e.data or {}).get("objects", 0)) for e in entries if e.type == "relist")
-    # every successful write took exactly one revision (and produced exactly one event)
-    writes = ctx.store.current_revision() - ctx.since(spec).revision
+    """The summary's reads:writes figure for the last control plane run since the step began:
+    objects LISTed plus watch events delivered, against the writes the control plane made
+    (every such write took one revision: the revisions from its start to its stop)."""
+    entries = ctx.journal(spec, ["delivery", "relist", "controlplane"])
+    starts = [i for i, e in enumerate(entries) if e.type == "controlplane" and e.verb == "start"]
+    if not starts:
+        return Result(False, "no control plane has started since this step began")
+    run = entries[starts[-1] :]
+    stop = next((e for e in run if e.type == "controlplane" and e.verb == "stop"), None)
+    reads = sum(1 for e in run if e.type == "delivery")
+    reads += sum(int((e.data or {}).get("objects", 0)) for e in run if e.type == "relist")
+    end = stop.revision if stop is not None else ctx.store.current_revision()
+    writes = end - run[0].revision
     if writes <= 0:
-        return Result(False, "no successful writes since the step began")
+        return Result(False, "the control plane wrote nothing since the step began")
     ratio = reads / writes
     want = float(spec.get("at_least", 1))
     return Result(
         ratio >= want,
-        f"{reads} reads (deliveries + LIST items) for {writes} writes: "
+        f"{reads} reads (LIST items + watch events delivered) for {writes} writes: "
         f"{ratio:.1f} reads per write (wanted at least {want:g})",
     )
 
@@ -422,5 +472,7 @@ CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {
     "journal": check_journal,
     "behind": check_behind,
     "projection": check_projection,
+    "latency": check_latency,
+    "lists": check_lists,
     "reads_per_write": check_reads_per_write,
 }

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from kubesim.api.server import WatchEvent
+from kubesim.controllers import KUBE_CONTROLLER_MANAGER as KCM
+from kubesim.controllers import KUBE_SCHEDULER
 from kubesim.store.base import JournalEntry
 
 Write = Callable[[str], None]
@@ -76,9 +78,9 @@ SCENES: tuple[Scene, ...] = (
     Scene(
         "Stale reads",
         (
-            "The replicaset-controller's watch now lags 3 s (real clusters: ~10 ms).",
-            "It decides from its old cache: the new pods come 3 s late, and its",
-            "status writes from stale copies get 409 Conflict instead of clobbering.",
+            "kube-controller-manager's watch now lags 3 s (real clusters: ~10 ms).",
+            "Its ReplicaSet controller decides from that old shared cache: the new pods",
+            "come 3 s late, and status writes from stale copies get 409 Conflict.",
         ),
         "kubesim scale deployment/web --replicas=8",
         6.0,
@@ -87,7 +89,7 @@ SCENES: tuple[Scene, ...] = (
     Scene(
         "A restart",
         (
-            "The scheduler restarts: its cache (its read model) is gone. It rebuilds",
+            "kube-scheduler restarts: its cache (its read model) is gone. It rebuilds",
             "the projection with a fresh LIST, then watches again from that revision.",
         ),
         "",
@@ -218,17 +220,17 @@ class Demo:
         self.narrate(2)
         scale_to(5)
         self.narrate(3)
-        self._lag("replicaset-controller", LAG)
+        self._lag(KCM, LAG)
         since = self.store.current_revision()
         scale_to(8)
         conflicts = self.store.journal(
-            types=["command"], actor="replicaset-controller", min_revision=since
+            types=["command"], actor=f"{KCM}/replicaset", min_revision=since
         )
         lost = sum(1 for e in conflicts if e.outcome == "conflict")
-        self._say(f"# replicaset-controller: {lost} write(s) refused with 409 Conflict, retried")
-        self._lag("replicaset-controller", -LAG)
+        self._say(f"# {KCM}/replicaset: {lost} write(s) refused with 409 Conflict, retried")
+        self._lag(KCM, -LAG)
         self.narrate(4)
-        plane.restart("scheduler")
+        plane.restart(KUBE_SCHEDULER)
         self.done()
         self.caption = (
             "The end\nOne command per scene; everything else was the read side.\n"

@@ -28,7 +28,7 @@ class ReadSide:
         """LIST every kind the consumer watches and replace its projection (a rebuild)."""
         consumer.current_trigger = f"relist@{self.store.current_revision()}"
         result = consumer.reflector.list_and_replace()
-        self.totals.list_items += result.items
+        self.totals.list_items += result.objects  # what the LISTs returned (field selectors on)
         consumer.stats.relists += 1
         consumer.stats.relist_objects += result.objects
         consumer.stats.relist_seconds += result.seconds

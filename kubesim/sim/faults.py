@@ -1,7 +1,8 @@
 """Faults a lesson (or `--duplicate-rate`, `--drop-watch-every`, `--compact-every`) switches on.
 
-- duplicate delivery: an event reaches a consumer twice (at-least-once delivery; handlers and
-  reconciles must be idempotent);
+- duplicate delivery: an event's object is handed to the consumer's informers a second time, as
+  a relist or a resync hands them objects they already hold (one watch stream never repeats an
+  event: the duplicate has the same resourceVersion, so handlers see it as a resync);
 - watch drop every N deliveries to a consumer: the watch closes, events in flight are lost, and the
   reflector resumes from the last revision it saw (nothing is missed: etcd's Resumable guarantee);
 - compaction every N revisions: the store forgets older history; a consumer whose watch still owes

@@ -19,6 +19,7 @@ from typing import Any
 
 from kubesim.api.server import WatchEvent
 from kubesim.sim.follow import FollowChain
+from kubesim.sim.summary import api_reads_and_writes
 from kubesim.sim.workload import WorkloadIndex
 from kubesim.store.base import JournalEntry
 from kubesim.view.state import (
@@ -193,6 +194,7 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
     follow = tracker.follow
     chain_revisions = follow.revisions() if follow else set()
     chain_consumers = follow.consumers() if follow else set()
+    reads, writes = api_reads_and_writes(plane)
     faults = list(plane.faults.active())
     faults += [
         f"latency {name} +{extra * 1000:.0f}ms"
@@ -204,8 +206,8 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
             clock=clock.now() - tracker.start,
             speed=getattr(clock, "speed", 0.0),
             paused=getattr(clock, "paused", False),
-            reads=totals.list_items + totals.deliveries + plane.cache_reads(),
-            writes=totals.writes,
+            reads=reads,
+            writes=writes,
             faults=faults,
             message=tracker.current_message(),
         ),

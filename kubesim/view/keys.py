@@ -60,7 +60,12 @@ KEYS: tuple[Key, ...] = (
         "latency",
         "fault: add 2 s of watch latency to a consumer (then its number; again to remove)",
     ),
-    Key(("d",), "d", "dup", "fault: duplicate delivery of half the events on/off"),
+    Key(
+        ("d",),
+        "d",
+        "dup",
+        "fault: half the events handed over again (as a relist/resync does) on/off",
+    ),
     Key(("s",), "s", "svg", "save the view as an SVG file"),
     Key(("?", "h"), "?", "help", "this help (any key closes it)"),
     Key(("q",), "q", "quit", "quit (the terminal is restored)"),
