@@ -185,11 +185,11 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
             [
                 ChainStep("command", "user apply Deployment default/web -> created r10", 10),
                 ChainStep("event", "r10 ADDED deployments default/web", 10),
+                ChainStep("delivery", "kube-controller-manager @0.010s", 10),
                 ChainStep(
-                    "delivery", "kube-controller-manager @0.010s", 10
-                ),
-                ChainStep(
-                    "reconcile", "kube-controller-manager/deployment default/web -> wrote r12, r13, r14", 14
+                    "reconcile",
+                    "kube-controller-manager/deployment default/web -> wrote r12, r13, r14",
+                    14,
                 ),
                 ChainStep(
                     "command",
