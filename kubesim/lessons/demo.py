@@ -227,7 +227,7 @@ class Demo:
             types=["command"], actor=f"{KCM}/replicaset", min_revision=since
         )
         lost = sum(1 for e in conflicts if e.outcome == "conflict")
-        self._say(f"# {KCM}/replicaset: {lost} write(s) refused with 409 Conflict, retried")
+        self._say(f"# kcm/replicaset: {lost} write(s) refused with 409 Conflict, retried")
         self._lag(KCM, -LAG)
         self.narrate(4)
         plane.restart(KUBE_SCHEDULER)

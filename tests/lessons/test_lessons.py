@@ -30,6 +30,6 @@ def test_demo_fast_runs_to_the_end(cli):
     code, out, _ = cli("demo", "--fast")
     assert code == 0
     assert "# 5. A restart" in out
-    assert "relist    scheduler: LIST" in out
+    assert "relist    kube-scheduler: LIST" in out
     assert "kubesim lesson start 1" in out
     assert all(len(line) <= 79 for line in out.splitlines())
