@@ -22,6 +22,7 @@ columns the time, revision and stage columns are narrower too.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -82,6 +83,18 @@ def revisions(revs: Iterable[int | str], ranges: bool = False) -> str:
     return ", ".join(out)
 
 
+#: refusals a healthy control plane meets, explained once per run (by the API's reason)
+EXPLAINED = {
+    "Conflict": "note: 409 Conflict is normal here. The update carried the resourceVersion "
+    "of the controller's cached copy, and the object had changed since (often by the "
+    "controller's own earlier write, whose event is not back in its cache yet). Nothing was "
+    "written; the key is retried with the newer copy.",
+    "AlreadyExists": "note: AlreadyExists is normal here. An earlier reconcile created the "
+    "object, and its event has not reached this process's cache yet, so the controller "
+    "tried again; the reconcile fails and is retried once the cache has caught up.",
+}
+
+
 def receivers(names: list[str]) -> list[str]:
     """How an event's receivers may read, longest first: the (short) names, then a count (the
     only form for more than three)."""
@@ -116,6 +129,7 @@ class StageLog:
         self.compact = self.width < PIPE_WIDTH
         self.start = plane.clock.now()
         self._command_seq = _last_seq(plane.store)
+        self._explained: set[str] = set()
         plane.observers.append(self.observe)
 
     def _prefix(self, t: float, revision: int | str, stage: str) -> str:
@@ -161,6 +175,18 @@ class StageLog:
                 (f"{short} {_verb(c.verb)} ", target, tail, more),
             ]
             self._line(self.plane.clock.now(), c.revision, indent + "command", forms)
+            self._explain(data.get("reason") or "")
+
+    def _explain(self, reason: str) -> None:
+        """The first time a run meets a refusal that happens in healthy clusters too, one note
+        on why: a learner should not take it for a fault of kubesim or of their manifest."""
+        note = EXPLAINED.get(reason)
+        if note is None or reason in self._explained:
+            return
+        self._explained.add(reason)
+        indent = " " * len(self._prefix(0.0, "", ""))
+        for line in textwrap.wrap(note, max(20, self.width - len(indent))):
+            self.write(indent + line)
 
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):

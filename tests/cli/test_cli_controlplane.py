@@ -40,6 +40,10 @@ def test_reconcile_settles_and_prints_the_stages_and_a_summary(run, store_path):
     assert "relist     kcm: LIST" in out
     assert "reconcile  kcm/replicaset web-" in out
     assert "settled: the cluster is quiet" in out
+    # the deployment controller's routine 409 (its first status update's result is not kept,
+    # so its second carries an old resourceVersion) is explained, once
+    assert "kcm/deployment update-status Deployment web -> conflict" in out
+    assert out.count("note: 409 Conflict is normal here.") == 1
     assert "reads:writes" in out and "kubelet-node-1" in out
     pods = _pods(store_path)
     assert len(pods) == 3 and {p["status"]["phase"] for p in pods} == {"Running"}
