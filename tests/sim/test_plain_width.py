@@ -46,7 +46,7 @@ def test_narrow_lines_fit(make_plane, width):
 def test_at_80_columns_the_learner_keeps_actor_triggers_and_outcome(make_plane):
     lines, summary, _ = _run(make_plane, 80)
     assert any("(triggered by relist@" in line for line in lines)
-    reconciles = [line for line in lines if " reconcile " in line]
+    reconciles = [line for line in lines if line.split()[2:3] == ["reconcile"]]
     assert reconciles and all(" -> " in line for line in reconciles)
     assert any("kcm = kube-controller-manager, 5 controllers" in line for line in lines)
     events = [line for line in lines if " event " in line]
