@@ -3,6 +3,10 @@
 stdout carries kubectl's text (or data with -o json|yaml|name); the dim CQRS notes go to stderr,
 so scripts can parse stdout as they would kubectl's. Rich is imported only when a note is printed
 to a terminal; without a TTY (or with NO_COLOR) notes are plain lines with no escape codes.
+
+While a lesson is in progress, a command whose store is not the lesson's says so once, when it
+opens the store: `note: using store .kubesim/store.db; lesson 4 works in DIR (cd there)` (on
+stderr, never with `-o json|yaml|name|jsonpath=...`). It costs reading progress.json.
 """
 
 from __future__ import annotations
@@ -32,7 +36,39 @@ def api() -> ApiServer:
     from kubesim.api.server import ApiServer
     from kubesim.store import open_store
 
-    return ApiServer(open_store(str(store_path())))
+    server = ApiServer(open_store(str(store_path())))
+    lesson_store_note()
+    return server
+
+
+def lesson_store_note() -> None:
+    """One note when a lesson is in progress and this command's store is not the lesson's."""
+    if _output_option() not in ("", "wide"):
+        return
+    from kubesim.lessons import progress
+
+    active = progress.load().active
+    if not active:
+        return
+    lesson_store = progress.store_file(active)
+    used = store_path()
+    if used.resolve() == lesson_store.resolve():
+        return
+    number = active.split("-", 1)[0].lstrip("0") or active
+    note(
+        f"note: using store {used}; lesson {number} works in {progress.work_dir(active)} (cd there)"
+    )
+
+
+def _output_option() -> str:
+    """The running command's -o/--output value ("" when it has none). Reads click's current
+    context, from whichever click typer uses (its own vendored copy in newer versions)."""
+    for name in ("typer._click.globals", "click.globals"):
+        module = sys.modules.get(name)
+        ctx = module.get_current_context(silent=True) if module else None
+        if ctx is not None:
+            return str(ctx.params.get("output") or "")
+    return ""
 
 
 def close() -> None:
