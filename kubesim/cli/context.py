@@ -6,7 +6,7 @@ to a terminal; without a TTY (or with NO_COLOR) notes are plain lines with no es
 
 While a lesson is in progress, a command whose store is not the lesson's says so once, when it
 opens the store: `note: using store .kubesim/store.db; lesson 4 works in DIR (cd there)` (on
-stderr, never with `-o json|yaml|name|jsonpath=...`). It costs reading progress.json.
+stderr, never with `-o json|yaml|name|jsonpath=...` or -q). It costs reading progress.json.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from kubesim.model.kinds import Kind
 
 DEFAULT_STORE = Path(".kubesim") / "store.db"
+#: whether a command notes that it uses another store than the lesson in progress (the lesson
+#: engine turns it off for the commands it runs itself, in its own work dirs)
+note_other_store = True
 
 
 def store_path() -> Path:
@@ -43,7 +46,8 @@ def api() -> ApiServer:
 
 def lesson_store_note() -> None:
     """One note when a lesson is in progress and this command's store is not the lesson's."""
-    if _output_option() not in ("", "wide"):
+    output, quiet = _options()
+    if not note_other_store or quiet or output not in ("", "wide"):
         return
     from kubesim.lessons import progress
 
@@ -60,15 +64,16 @@ def lesson_store_note() -> None:
     )
 
 
-def _output_option() -> str:
-    """The running command's -o/--output value ("" when it has none). Reads click's current
-    context, from whichever click typer uses (its own vendored copy in newer versions)."""
-    for name in ("typer._click.globals", "click.globals"):
-        module = sys.modules.get(name)
-        ctx = module.get_current_context(silent=True) if module else None
+def _options() -> tuple[str, bool]:
+    """The running command's -o/--output value ("" when it has none) and its -q/--quiet. Reads
+    click's current context, from whichever click typer uses (its own vendored copy in newer
+    versions)."""
+    for name in ("typer._click", "click"):
+        current = getattr(sys.modules.get(name), "get_current_context", None)
+        ctx = current(silent=True) if current else None
         if ctx is not None:
-            return str(ctx.params.get("output") or "")
-    return ""
+            return str(ctx.params.get("output") or ""), bool(ctx.params.get("quiet"))
+    return "", False
 
 
 def close() -> None:

@@ -114,6 +114,7 @@ def run_kubesim(command: str, cwd: Path, store: Path):
     saved_env, saved_cwd = os.environ.get("KUBESIM_STORE"), os.getcwd()
     os.environ["KUBESIM_STORE"] = str(store)
     os.chdir(cwd)
+    context.note_other_store = False  # it is the lesson's store (or auto mode's own)
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -122,6 +123,7 @@ def run_kubesim(command: str, cwd: Path, store: Path):
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
+        context.note_other_store = True
         os.chdir(saved_cwd)
         if saved_env is None:
             os.environ.pop("KUBESIM_STORE", None)

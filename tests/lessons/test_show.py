@@ -100,3 +100,33 @@ def test_dev_check_draws_every_frame_and_reports_a_revision_past_the_end(
         "03-third: step 1 (Change the settings): show: revision 99 is past the store's last (4)"
         in err
     )
+
+
+def test_on_a_terminal_the_frame_has_colour_and_uses_the_width(
+    fixture_lessons, cli, capsys, monkeypatch
+):
+    import sys
+
+    from kubesim.cli.lesson import draw_show
+    from kubesim.lessons import runner
+    from kubesim.lessons.format import find_lesson
+
+    cli("lesson", "start", "3")
+    os.chdir(progress.work_dir("03-third"))
+    cli("label", "configmap", "settings", "stage=one")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("COLUMNS", "130")
+    monkeypatch.setenv("LINES", "40")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    lesson = find_lesson("3")
+    ws = runner.Workspace.of(lesson)
+    draw_show(lesson, lesson.steps[0], ws, runner.mark_now(ws))
+    out = capsys.readouterr().out
+    assert "\x1b[" in out
+    assert "The command, stored" in out
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    widths = {len(line) for line in plain.splitlines() if line.strip()}
+    assert max(widths) == 130  # the terminal's width (wide layout), not the plain 80 columns

@@ -102,10 +102,13 @@ def test_a_command_elsewhere_says_which_store_it_used(fixture_lessons, cli, tmp_
     code, out, err = cli("get", "namespaces", "-o", "json")
     assert code == 0 and "note:" not in err
     json.loads(out)
+    assert "note:" not in cli("apply", "-f", str(work / "web.yaml"), "-q")[2]
     os.chdir(work)
     code, _, err = cli("get", "deployments")
     assert code == 0 and "note:" not in err  # the lesson's own store
     os.chdir(tmp_path)
+    code, out, err = cli("lesson", "run", "2", "--auto", "--verbose")
+    assert code == 0 and "note:" not in out + err  # auto mode's own store, in its own dir
     progress.save(progress.Progress())  # no lesson in progress: no note
     assert "note:" not in cli("get", "deployments")[2]
 
