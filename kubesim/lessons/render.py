@@ -45,7 +45,7 @@ def step_screen(
         lines.append("The lesson does this for you (no kubectl command can):")
         lines += [f"  $ {c}" for c in step.lesson_runs]
     if step.edit:
-        lines.append(f"Edit {step.edit.file} (in {workdir})")
+        lines.append(f"Edit {step.edit.file} (in the directory above)")
         lines.append("  (kubesim lesson watch re-checks each time you save it)")
     if step.run:
         lines.append("Type:")
@@ -159,10 +159,11 @@ def solution_lines(lesson: Lesson, step: Step, *, solution: str, edited: str | N
 
 def list_lines(lessons: list[Lesson], state: Any) -> list[str]:
     """`lesson list`: each lesson with its status, then the learner's progress (N/13 finished)
-    and prediction score over every lesson. `state`: the saved Progress."""
+    and prediction score over every lesson (each lesson's is in its recap and in `-o json`).
+    `state`: the saved Progress."""
     from kubesim.view.table_text import align_rows
 
-    rows = [["ID", "STATUS", "PREDICTIONS", "TITLE"]]
+    rows = [["ID", "STATUS", "TITLE"]]
     finished = 0
     for x in lessons:
         lp = state.lessons.get(x.id)
@@ -170,10 +171,9 @@ def list_lines(lessons: list[Lesson], state: Any) -> list[str]:
         if lp and lp.status == "in progress":
             status = f"step {lp.step}/{len(x.steps)}"
             if lp.completed:
-                status = f"done, review {lp.step}/{len(x.steps)}"
+                status = f"review {lp.step}/{len(x.steps)}"
         finished += bool(lp and lp.completed)
-        right, answered = lp.score() if lp else (0, 0)
-        rows.append([str(x.number), status, f"{right}/{answered}" if answered else "-", x.title])
+        rows.append([str(x.number), status, x.title])
     lines = align_rows(rows).rstrip("\n").splitlines()
     right, answered = state.score()
     lines += ["", f"Progress: {finished}/{len(lessons)} lessons finished"]

@@ -16,9 +16,11 @@ from typing import Any
 from kubesim.lessons.checks import Mark
 from kubesim.lessons.format import Show
 from kubesim.store.base import Store
+from kubesim.view.plain import PIPE_WIDTH
 
-#: the frame's size when it is plain text (a pipe, a file, the tests): the compact layout
-PLAIN_WIDTH, PLAIN_HEIGHT = 80, 28
+#: the frame's size when it is plain text (a pipe, a file, the tests): the compact layout, as
+#: wide as kubesim's other plain output in a pipe (replay's blocks, the stage log)
+PLAIN_WIDTH, PLAIN_HEIGHT = PIPE_WIDTH, 28
 #: on a terminal: at most this big (the wide layout needs 120 x 30)
 MAX_WIDTH, MAX_HEIGHT = 140, 36
 

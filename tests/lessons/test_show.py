@@ -58,7 +58,7 @@ def test_the_frame_is_drawn_when_the_check_passes(fixture_lessons, cli):
     assert "no control plane running: nothing is reading the write model" in frame
     assert "▶  r4     user            label   cm/settings" in frame
     assert "lesson 3, step 1 · the store at revision 4 (kubesim replay --from 4)" in frame
-    assert all(len(line) <= 80 for line in frame.splitlines())
+    assert all(len(line) <= 100 for line in frame.splitlines())
     assert "\x1b[" not in out  # plain text without a terminal
 
 

@@ -142,8 +142,8 @@ def test_list_shows_progress_and_the_overall_score(fixture_lessons, cli):
     code, out, _ = cli("lesson", "list")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "STATUS", "PREDICTIONS", "TITLE"]
-    assert lines[1].split()[:3] == ["1", "done", "1/1"]
+    assert lines[0].split() == ["ID", "STATUS", "TITLE"]
+    assert lines[1].split()[:3] == ["1", "done", "A"]
     assert lines[2].split()[:3] == ["2", "not", "started"]
     assert lines[3].split()[:3] == ["3", "step", "1/2"]
     assert "Progress: 1/3 lessons finished; predictions right at first try: 1 of 2" in out
@@ -161,7 +161,7 @@ def test_a_finished_lesson_stays_finished_when_opened_again(fixture_lessons, cli
     rows = json.loads(cli("lesson", "list", "-o", "json")[1])
     assert rows[0]["completed"] is True and rows[0]["step"] == 1
     out = cli("lesson", "list")[1]
-    assert "done, review 1/2" in out and "Progress: 1/3 lessons finished" in out
+    assert "review 1/2" in out and "Progress: 1/3 lessons finished" in out
     assert cli("lesson", "reset")[0] == 0  # a reset keeps the record as well
     assert progress.load().of("01-first").completed
     assert cli("lesson", "answer", "b")[0] == 0  # a second try does not change the score
