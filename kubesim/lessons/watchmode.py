@@ -112,6 +112,7 @@ def on_store_change(
     now = runner.mark_now(ws)
     if now == seen:
         return seen, None
+    out("")
     out(f"the store changed (revision {now.revision}): checking again")
     return now, check()
 
@@ -129,10 +130,8 @@ def watch(
 
     ws = runner.Workspace.of(lesson)
     step_number = state.of(lesson.id).step
-    out(
-        f"watching {ws.dir} for step {step_number}: save a file or run a command to re-check "
-        "(Ctrl-C stops)"
-    )
+    out(f"watching {ws.dir} for step {step_number}")
+    out("save a file there or run a command to re-check (Ctrl-C stops)")
     if check():
         return True
     seen = runner.mark_now(ws)

@@ -85,7 +85,7 @@ def test_a_command_typed_elsewhere_re_runs_the_check(fixture_lessons, cli):
     now, passed = on_store_change(ws, seen, lines.append, check)
     assert passed is True and checks == [True]
     assert now.revision > seen.revision
-    assert lines == [f"the store changed (revision {now.revision}): checking again"]
+    assert lines == ["", f"the store changed (revision {now.revision}): checking again"]
 
 
 def test_a_failing_user_controller_shows_the_line_of_the_learners_file(fixture_lessons, cli):
