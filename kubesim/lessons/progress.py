@@ -87,10 +87,6 @@ class Progress:
     def of(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
-    def status(self, lesson_id: str) -> str:
-        p = self.lessons.get(lesson_id)
-        return p.status if p else "not started"
-
     def score(self) -> tuple[int, int]:
         """(predictions right at first try, predictions answered), over every lesson."""
         scores = [p.score() for p in self.lessons.values()]

@@ -130,3 +130,14 @@ def test_on_a_terminal_the_frame_has_colour_and_uses_the_width(
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     widths = {len(line) for line in plain.splitlines() if line.strip()}
     assert max(widths) == 130  # the terminal's width (wide layout), not the plain 80 columns
+
+
+def test_a_caption_wider_than_the_lesson_text_is_a_lint_problem(fixture_lessons):
+    from kubesim.lessons.lint import lint_static
+
+    lesson = load_lesson(fixture_lessons / "03-third")
+    assert lint_static(lesson) == []
+    lesson.steps[0].show = Show("command", "x" * 79)
+    assert lint_static(lesson) == [
+        "03-third: step 1 (Change the settings): show: caption lines over 78 columns"
+    ]
