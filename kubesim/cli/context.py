@@ -3,6 +3,10 @@
 stdout carries kubectl's text (or data with -o json|yaml|name); the dim CQRS notes go to stderr,
 so scripts can parse stdout as they would kubectl's. Rich is imported only when a note is printed
 to a terminal; without a TTY (or with NO_COLOR) notes are plain lines with no escape codes.
+
+While a lesson is in progress, a command whose store is not the lesson's says so once, when it
+opens the store: `note: using store .kubesim/store.db; lesson 4 works in DIR (cd there)` (on
+stderr, never with `-o json|yaml|name|jsonpath=...` or -q). It costs reading progress.json.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ if TYPE_CHECKING:
     from kubesim.model.kinds import Kind
 
 DEFAULT_STORE = Path(".kubesim") / "store.db"
+#: whether a command notes that it uses another store than the lesson in progress (the lesson
+#: engine turns it off for the commands it runs itself, in its own work dirs)
+note_other_store = True
 
 
 def store_path() -> Path:
@@ -32,7 +39,41 @@ def api() -> ApiServer:
     from kubesim.api.server import ApiServer
     from kubesim.store import open_store
 
-    return ApiServer(open_store(str(store_path())))
+    server = ApiServer(open_store(str(store_path())))
+    lesson_store_note()
+    return server
+
+
+def lesson_store_note() -> None:
+    """One note when a lesson is in progress and this command's store is not the lesson's."""
+    output, quiet = _options()
+    if not note_other_store or quiet or output not in ("", "wide"):
+        return
+    from kubesim.lessons import progress
+
+    active = progress.load().active
+    if not active:
+        return
+    lesson_store = progress.store_file(active)
+    used = store_path()
+    if used.resolve() == lesson_store.resolve():
+        return
+    number = active.split("-", 1)[0].lstrip("0") or active
+    note(
+        f"note: using store {used}; lesson {number} works in {progress.work_dir(active)} (cd there)"
+    )
+
+
+def _options() -> tuple[str, bool]:
+    """The running command's -o/--output value ("" when it has none) and its -q/--quiet. Reads
+    click's current context, from whichever click typer uses (its own vendored copy in newer
+    versions)."""
+    for name in ("typer._click", "click"):
+        current = getattr(sys.modules.get(name), "get_current_context", None)
+        ctx = current(silent=True) if current else None
+        if ctx is not None:
+            return str(ctx.params.get("output") or ""), bool(ctx.params.get("quiet"))
+    return "", False
 
 
 def close() -> None:

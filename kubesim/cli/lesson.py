@@ -1,5 +1,5 @@
-"""`kubesim lesson ...`: guided lessons in the terminal (list, start, check, hint, next, reset,
-run --auto, watch, answer, show, dev check).
+"""`kubesim lesson ...`: guided lessons in the terminal (list, start, show, answer, check, hint,
+solution, next, step reset, reset, run --auto, watch, dev check).
 
 The engine is kubesim/lessons; this module turns its results into text and runs the commands a
 lesson performs: `run_kubesim` runs a `kubesim ...` line in-process through app.main(argv), in
@@ -18,7 +18,12 @@ from kubesim.cli import context
 from kubesim.model.errors import KubesimError, UsageError
 
 lesson_app = typer.Typer(
-    help="Guided lessons: learn CQRS by doing it.\n\nExample: kubesim lesson start 1",
+    help="Guided lessons: learn CQRS by doing it.\n\nExamples: kubesim lesson start 1; "
+    "kubesim lesson step reset",
+    no_args_is_help=True,
+)
+step_app = typer.Typer(
+    help="The current step: reset undoes it to its start.\n\nExample: kubesim lesson step reset",
     no_args_is_help=True,
 )
 dev_app = typer.Typer(
@@ -44,6 +49,12 @@ def register(app: typer.Typer) -> None:
             "kubesim lesson check",
         ),
         ("hint", hint_command, "The next hint for the current step.", "kubesim lesson hint"),
+        (
+            "solution",
+            solution_command,
+            "Print the current step's solution (it runs nothing).",
+            "kubesim lesson solution",
+        ),
         ("next", next_command, "Go to the next step once this one passes.", "kubesim lesson next"),
         (
             "reset",
@@ -60,7 +71,7 @@ def register(app: typer.Typer) -> None:
         (
             "watch",
             watch_command,
-            "Re-check the current step each time you save a file in the lesson's directory.",
+            "Re-check the step whenever you save a file or run a command.",
             "kubesim lesson watch",
         ),
     )
@@ -70,6 +81,12 @@ def register(app: typer.Typer) -> None:
         "check",
         help="Lint every lesson and run each in auto mode.\n\nExample: kubesim lesson dev check",
     )(dev_check)
+    step_app.command(
+        "reset",
+        help="Undo to the start of the current step (its store and files as they were then; "
+        "earlier steps stay done).\n\nExample: kubesim lesson step reset",
+    )(step_reset_command)
+    lesson_app.add_typer(step_app, name="step")
     lesson_app.add_typer(dev_app, name="dev")
     app.add_typer(lesson_app, name="lesson")
 
@@ -97,6 +114,7 @@ def run_kubesim(command: str, cwd: Path, store: Path):
     saved_env, saved_cwd = os.environ.get("KUBESIM_STORE"), os.getcwd()
     os.environ["KUBESIM_STORE"] = str(store)
     os.chdir(cwd)
+    context.note_other_store = False  # it is the lesson's store (or auto mode's own)
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -105,6 +123,7 @@ def run_kubesim(command: str, cwd: Path, store: Path):
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
+        context.note_other_store = True
         os.chdir(saved_cwd)
         if saved_env is None:
             os.environ.pop("KUBESIM_STORE", None)
@@ -126,6 +145,30 @@ def echo_output(command: str, result) -> None:
 
 def echo_command(command: str, result) -> None:
     context.out(f"  $ {command}" + (f"   (exit {result.code})" if result.code else ""))
+
+
+def draw_show(lesson, step, ws, step_mark) -> None:
+    """A step's `show`: the four-stage view from the lesson's store (plain without a TTY)."""
+    from kubesim.lessons import show
+    from kubesim.lessons.runner import open_lesson_store
+
+    title = f"lesson {lesson.number}, step {step.number}"
+    store, _ = open_lesson_store(ws)
+    try:
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            console = Console()
+            size = console.size
+            console.print(
+                show.frame_renderable(
+                    step.show, store, step_mark, title, size.width, size.height - 2
+                )
+            )
+        else:
+            context.out(show.frame_text(step.show, store, step_mark, title).rstrip("\n"))
+    finally:
+        store.close()
 
 
 def say(lines: list[str]) -> None:
@@ -164,6 +207,7 @@ def _begin_step(state, lesson, number: int) -> None:
     lp.status = "in progress"
     ws = runner.Workspace.of(lesson)
     lp.marks[str(number)] = runner.mark_now(ws).to_json()
+    runner.save_step_start(ws)
     progress.save(state)
     step = lesson.steps[number - 1]
     ask = bool(step.predict) and str(number) not in lp.predictions and sys.stdin.isatty()
@@ -186,7 +230,7 @@ def _ask(state, lesson, step) -> None:
     except EOFError:
         return
     if answer and answer[0] in letters:
-        state.of(lesson.id).predictions[str(step.number)] = letters.index(answer[0]) + 1
+        state.of(lesson.id).answer(step.number, letters.index(answer[0]) + 1, step.predict.answer)
         progress.save(state)
 
 
@@ -221,6 +265,9 @@ def _check(state, lesson) -> bool:
         return False
     say(check_lines(report, total=len(lesson.steps)))
     say(reveal_lines(step, lp.predictions.get(str(step.number))))
+    if step.show is not None:
+        context.out("")
+        draw_show(lesson, step, ws, _marks(lp, step.number)[0])
     for command in step.evidence:
         context.out("")
         echo_output(command, run_kubesim(command, ws.dir, ws.store))
@@ -228,10 +275,11 @@ def _check(state, lesson) -> bool:
         lp.passed.append(step.number)
     if step.number == len(lesson.steps):
         lp.status = "done"
+        lp.completed = True
         state.active = None
         lessons = load_all()
         later = [x for x in lessons if x.number > lesson.number]
-        say(recap_lines(lesson, later[0] if later else None))
+        say(recap_lines(lesson, later[0] if later else None, score=lp.score()))
     else:
         context.out("")
         context.out("Next: kubesim lesson next")
@@ -249,29 +297,30 @@ def list_command(output: str = typer.Option("", "--output", "-o", help="json")) 
     if output == "json":
         import json
 
-        rows = [
-            {
-                "id": x.number,
-                "name": x.id,
-                "title": x.title,
-                "status": state.status(x.id),
-                "steps": len(x.steps),
-            }
-            for x in lessons
-        ]
+        rows = []
+        for x in lessons:
+            lp = state.lessons.get(x.id) or progress.LessonProgress()
+            right, answered = lp.score()
+            rows.append(
+                {
+                    "id": x.number,
+                    "name": x.id,
+                    "title": x.title,
+                    "status": lp.status,
+                    "completed": lp.completed,
+                    "step": lp.step if lp.status == "in progress" else None,
+                    "steps": len(x.steps),
+                    "predictions": {"right": right, "answered": answered},
+                }
+            )
         context.out(json.dumps(rows, indent=2))
         return
     if output:
         raise UsageError(f'unknown output format "{output}": use json')
-    from kubesim.view.table_text import align_rows
+    from kubesim.lessons.render import list_lines
 
-    rows = [["ID", "STATUS", "TITLE"]]
-    for x in lessons:
-        status = state.status(x.id)
-        if x.id == state.active:
-            status = f"step {state.of(x.id).step}/{len(x.steps)}"
-        rows.append([str(x.number), status, x.title])
-    context.out(align_rows(rows).rstrip("\n"))
+    for line in list_lines(lessons, state):
+        context.out(line)
     context.note("start one: kubesim lesson start ID")
 
 
@@ -298,7 +347,12 @@ def start_command(
         )
         _show(state, lesson)
         return
-    state.lessons[lesson.id] = lp = progress.LessonProgress()
+    if lp.completed:
+        context.note(
+            f"you finished lesson {lesson.number} before: it stays finished; reviewing it from "
+            f"step {step or 1}"
+        )
+    state.lessons[lesson.id] = lp = lp.kept()
     ws = runner.Workspace.of(lesson)
     if step and step > 1:
         context.note(f"performing steps 1-{step - 1} for you ...")
@@ -332,7 +386,7 @@ def answer_command(letter: str = typer.Argument(..., help="a, b, c or d")) -> No
     letters = "abcd"[: len(step.predict.options)]
     if letter.lower() not in letters or len(letter) != 1:
         raise UsageError(f"answer with one of: {', '.join(letters)}")
-    lp.predictions[str(step.number)] = letters.index(letter.lower()) + 1
+    lp.answer(step.number, letters.index(letter.lower()) + 1, step.predict.answer)
     progress.save(state)
     context.out(f"Noted: {letter.lower()}. Now do the step and see: kubesim lesson check")
 
@@ -354,6 +408,43 @@ def hint_command() -> None:
     lp.hints[str(step.number)] = min(shown, len(step.hints))
     progress.save(state)
     say(hint_lines(step, shown))
+
+
+def solution_command() -> None:
+    from kubesim.lessons import runner
+    from kubesim.lessons.render import solution_lines
+
+    state, lesson = _active()
+    step = lesson.steps[state.of(lesson.id).step - 1]
+    edited = None
+    if step.edit is not None:
+        current = runner.Workspace.of(lesson).dir / step.edit.file
+        edited = current.read_text(encoding="utf-8") if current.is_file() else None
+    solution = (lesson.path / step.edit.solution).read_text(encoding="utf-8") if step.edit else ""
+    for line in solution_lines(lesson, step, solution=solution, edited=edited):
+        context.out(line)
+
+
+def step_reset_command() -> None:
+    from kubesim.lessons import progress, runner
+
+    state, lesson = _active()
+    lp = state.of(lesson.id)
+    ws = runner.Workspace.of(lesson)
+    if not runner.restore_step_start(ws):
+        raise KubesimError(
+            f"no copy of step {lp.step}'s start state was kept",
+            hint=f"kubesim lesson reset starts lesson {lesson.number} over",
+        )
+    if lp.step in lp.passed:
+        lp.passed.remove(lp.step)
+    progress.save(state)
+    context.out(
+        f"step {lp.step} of lesson {lesson.number} is back at its start: the store and the files "
+        f"in {ws.dir} are as they were when it began (steps before it stay done)"
+    )
+    context.note("a control plane running in another terminal (kubesim up): restart it")
+    _begin_step(state, lesson, lp.step)
 
 
 def next_command() -> None:
@@ -384,7 +475,8 @@ def reset_command(
     lesson = find_lesson(ident)
     ws = runner.Workspace.of(lesson)
     runner.prepare(lesson, ws, run_kubesim)
-    state.lessons[lesson.id] = lp = progress.LessonProgress(status="in progress")
+    state.lessons[lesson.id] = lp = state.of(lesson.id).kept()
+    lp.status = "in progress"
     lp.lesson_mark = runner.mark_now(ws).to_json()
     state.active = lesson.id
     progress.save(state)
@@ -417,6 +509,8 @@ def run_command(
         if not report.passed:
             for r in report.failures():
                 context.out(f"    {r.message}")
+        elif verbose and report.step.show is not None:
+            draw_show(lesson, report.step, ws, report.mark)
 
     import tempfile
 

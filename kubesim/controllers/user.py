@@ -28,8 +28,10 @@ built-in controllers, with its own informers, workqueue and client. The file dec
 What queues a key: an add, update or delete of a primary object queues its own key; an object of
 any watched kind whose controller ownerReference names a primary-kind object queues that owner's
 key. An exception from reconcile (an API error included) retries the key with back-off, as a
-controller's error return does; after 15 retries the key is dropped (until its next event), as
-the built-in controllers' maxRetries does, so a broken reconcile cannot keep the plane busy.
+controller's error return does (the error starts with the line of the user's file it came
+from, `mirror.py:12: KeyError: 'name'`, in the reconcile's journal outcome and the log);
+after 15 retries the key is dropped (until its next event), as the built-in controllers'
+maxRetries does, so a broken reconcile cannot keep the plane busy.
 
 A file that cannot be loaded (missing, syntax error, no reconcile, bad WATCHES, a kind kubesim
 does not know) raises KubesimError with one line naming the file. Called by the CLI
@@ -144,7 +146,8 @@ class UserController(Controller):
                 raise Requeue(f"reconcile returned {result!r}: return None, or seconds to wait")
         except Exception as e:  # an API error, or a bug in the user's code: retry, never crash
             failures = self._failures.get(key, 0) + 1
-            self.user_ctx.log(f"reconcile {key} failed: {type(e).__name__}: {e}")
+            error = f"{self._where(e)}{type(e).__name__}: {e}"
+            self.user_ctx.log(f"reconcile {key} failed: {error}")
             if failures > MAX_RETRIES:
                 self._failures.pop(key, None)
                 self.user_ctx.log(f"dropping {key} out of the queue after {MAX_RETRIES} retries")
@@ -152,9 +155,22 @@ class UserController(Controller):
             self._failures[key] = failures
             if isinstance(e, ApiError | Requeue):
                 raise
-            raise Requeue(f"{type(e).__name__}: {e}") from e
+            raise Requeue(error) from e
         self._failures.pop(key, None)
         return None if result is None else float(result)
+
+    def _where(self, e: BaseException) -> str:
+        """`mirror.py:12: `: the last line of the user's file the exception went through
+        (kubesim's own frames are not the learner's business), or "" if none."""
+        import traceback
+
+        mine = Path(self.path).resolve()
+        frames = [
+            f for f in traceback.extract_tb(e.__traceback__) if Path(f.filename).resolve() == mine
+        ]
+        if not frames:
+            return ""
+        return f"{self.path}:{frames[-1].lineno}: "
 
 
 def load_user_controller(path: str, kinds: Iterable[str] | None = None) -> UserController:

@@ -22,9 +22,22 @@ Content is data: the engine holds no lesson text. A lesson.yaml (format 1) holds
         watch: [kubesim reconcile ...]       # what watch mode runs when a file is saved
         check: [{object: {kind: Deployment, name: web}}]   # see checks.py
         evidence: [kubesim history --since 3]  # read-only commands shown once the check passes
+        show: view                    # once the check passes: the four-stage view (see below)
         hints: [a nudge, the concept, the exact command]
     recap: [three to five bullets]
     real_cluster: one pointer to where the same thing shows up on a real cluster
+
+`show` puts the idea on screen at the moment it matters: once the step's check passes (and in
+`lesson run --auto --verbose`, after the step's action), the lesson draws one frame of the
+four-stage view (Command | Event | Projection | Staleness) from the lesson's store and journal,
+as `kubesim replay` would show it at that revision; plain text when stdout is not a terminal.
+
+    show: view                        # the frame now (the store's current revision)
+    show: {replay: step}              # the frame when this step began
+    show: {replay: command}           # the frame just after the revision of the learner's last
+                                      # command in this step (before the controllers caught up)
+    show: {replay: 12, caption: ...}  # the frame at revision 12; `caption`: a title line (and
+                                      # text) drawn above the panels
 
 `load_lesson(path)` raises LessonFormatError naming the file and the field; `load_all()` reads
 every lesson folder of the lessons root (the package's lessons, or $KUBESIM_LESSONS_DIR).
@@ -66,6 +79,19 @@ class Edit:
     solution: str
 
 
+#: the moments `show: {replay: ...}` names instead of a revision number
+SHOW_MOMENTS = ("step", "command")
+
+
+@dataclass
+class Show:
+    """A frame of the four-stage view to draw once the step's check passes: at `replay` (a
+    revision, or one of SHOW_MOMENTS), or now when `replay` is None."""
+
+    replay: int | str | None = None
+    caption: str = ""
+
+
 @dataclass
 class Step:
     number: int  # 1-based
@@ -79,6 +105,7 @@ class Step:
     edit: Edit | None = None
     watch: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    show: Show | None = None
 
     def auto_commands(self) -> list[str]:
         """What auto mode performs for this step, in order (an edit comes before `run`)."""
@@ -198,6 +225,7 @@ def _step(data: Any, number: int, where: str) -> Step:
         "check",
         "evidence",
         "hints",
+        "show",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -236,7 +264,30 @@ def _step(data: Any, number: int, where: str) -> Step:
         edit=edit,
         watch=_list(data, "watch", where, str),
         evidence=_list(data, "evidence", where, str),
+        show=_show(data.get("show"), where) if "show" in data else None,
     )
+
+
+def _show(data: Any, where: str) -> Show:
+    """`show: view` or `show: {replay: REV|step|command, caption: TEXT}`."""
+    where = f"{where}: show"
+    if data == "view":
+        return Show()
+    if not isinstance(data, dict) or not set(data) <= {"replay", "caption"} or "replay" not in data:
+        raise LessonFormatError(
+            f"{where}: expected `view` or {{replay: REVISION|step|command, caption: TEXT}}"
+        )
+    replay = data["replay"]
+    if isinstance(replay, bool) or not (
+        (isinstance(replay, int) and replay >= 1) or replay in SHOW_MOMENTS
+    ):
+        raise LessonFormatError(
+            f"{where}: replay must be a revision (1 or more), step or command, not {replay!r}"
+        )
+    caption = data.get("caption", "")
+    if not isinstance(caption, str):
+        raise LessonFormatError(f"{where}: caption must be a string")
+    return Show(replay, caption.strip())
 
 
 def _str(data: dict, key: str, where: str) -> str:

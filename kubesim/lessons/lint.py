@@ -4,9 +4,11 @@ Static checks per lesson: the format loads; ids (folder numbers) are unique; eve
 check, at least one hint, and an action (a command to type, a command the lesson runs, or a file
 to edit); each check names a known check type; predictions have 2-4 options and a valid answer;
 commands start with `kubesim`; evidence commands only read; edit solutions exist; a recap and a
-real-cluster pointer exist; manifests parse as kubectl would read them. Then the dynamic check:
-auto mode in a temporary work dir, where the state before each step must not already pass its
-check, and every check must pass after its action. Returns the problems (empty: all fine).
+real-cluster pointer exist; manifests parse as kubectl would read them; a `show`'s caption fits
+78 columns (format.py checks the rest of its form). Then the dynamic check: auto mode in a
+temporary work dir, where the state before each step must not already pass its check, every
+check must pass after its action, and every `show` must draw a frame there (at a revision the
+store has reached). Returns the problems (empty: all fine).
 """
 
 from __future__ import annotations
@@ -69,7 +71,30 @@ def lint_static(lesson: Lesson) -> list[str]:
         too_long = [line for line in step.text.splitlines() if len(line) > 78]
         if too_long:
             problems.append(f"{at}: text lines over 78 columns: {too_long[0][:40]}...")
+        if step.show and any(len(line) > 78 for line in step.show.caption.splitlines()):
+            problems.append(f"{at}: show: caption lines over 78 columns")
     return problems
+
+
+def lint_show(lesson: Lesson, report: runner.StepReport, ws: runner.Workspace) -> list[str]:
+    """A passed step's `show`, drawn in auto mode: it must render, at a revision that exists."""
+    from kubesim.lessons.show import frame_text
+
+    show = report.step.show
+    if show is None or not report.passed:
+        return []
+    at = f"{lesson.id}: step {report.step.number} ({report.step.title}): show"
+    store, _ = runner.open_lesson_store(ws)
+    try:
+        current = store.current_revision()
+        if isinstance(show.replay, int) and show.replay > current:
+            return [f"{at}: revision {show.replay} is past the store's last ({current})"]
+        frame_text(show, store, report.mark, lesson.id)
+    except Exception as e:  # noqa: BLE001 - a frame that cannot be drawn is a lesson problem
+        return [f"{at}: cannot draw the frame: {type(e).__name__}: {e}"]
+    finally:
+        store.close()
+    return []
 
 
 def _command(at: str, command: str) -> list[str]:
@@ -122,8 +147,14 @@ def lint_all(
         found = lint_static(lesson)
         if not found:
             with tempfile.TemporaryDirectory(prefix="kubesim-lint-") as tmp:
-                report = runner.run_auto(lesson, runner.Workspace(Path(tmp) / lesson.id), run)
-            found += report.problems
+                ws = runner.Workspace(Path(tmp) / lesson.id)
+                shows: list[str] = []
+
+                def on_step(r: runner.StepReport, x=lesson, ws=ws, shows=shows) -> None:
+                    shows.extend(lint_show(x, r, ws))
+
+                report = runner.run_auto(lesson, ws, run, on_step=on_step)
+            found += report.problems + shows
         out(f"{lesson.id}: {'ok' if not found else f'{len(found)} problem(s)'}")
         problems += found
     return problems

@@ -1,5 +1,7 @@
 """The learner's progress, saved between commands: which lesson is active, which step, what
-they predicted, which hint they have seen, and where each step began (its Mark).
+they predicted (and whether their first answer was right: the prediction score), which hint they
+have seen, where each step began (its Mark), and whether they have finished the lesson once (a
+finished lesson stays finished when it is opened again for review or reset).
 
 It lives in the learner's state dir, `$KUBESIM_HOME` (default `~/.kubesim`):
 
@@ -45,6 +47,10 @@ class LessonProgress:
     predictions: dict[str, int] = field(default_factory=dict)  # step -> chosen option (1-based)
     marks: dict[str, dict[str, int]] = field(default_factory=dict)  # step -> Mark json
     lesson_mark: dict[str, int] = field(default_factory=dict)
+    #: finished once: kept when the lesson is opened again for review, or reset
+    completed: bool = False
+    #: step -> whether the learner's first answer to its prediction was right (never rewritten)
+    first_try: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -52,7 +58,25 @@ class LessonProgress:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LessonProgress:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        progress = cls(**known)
+        if progress.status == "done":  # written before `completed` existed
+            progress.completed = True
+        return progress
+
+    def kept(self) -> LessonProgress:
+        """A fresh start of this lesson (review, reset) that keeps the record: finished or
+        not, and the first-try prediction answers."""
+        return LessonProgress(completed=self.completed, first_try=dict(self.first_try))
+
+    def answer(self, step: int, choice: int, right: int) -> None:
+        """Record a prediction answer (1-based `choice`; `right`: the correct option); only
+        the first answer of a step counts for the score."""
+        self.predictions[str(step)] = choice
+        self.first_try.setdefault(str(step), choice == right)
+
+    def score(self) -> tuple[int, int]:
+        """(predictions right at first try, predictions answered)."""
+        return sum(self.first_try.values()), len(self.first_try)
 
 
 @dataclass
@@ -63,9 +87,10 @@ class Progress:
     def of(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
-    def status(self, lesson_id: str) -> str:
-        p = self.lessons.get(lesson_id)
-        return p.status if p else "not started"
+    def score(self) -> tuple[int, int]:
+        """(predictions right at first try, predictions answered), over every lesson."""
+        scores = [p.score() for p in self.lessons.values()]
+        return sum(r for r, _ in scores), sum(n for _, n in scores)
 
 
 def path() -> Path:

@@ -1,11 +1,14 @@
 """A lesson's screens as plain text lines for an 80-column terminal without colour.
 
 Pure functions of the lesson, the step and the learner's progress: the step screen (text,
-prediction, what to do), the result of a check (pass with the reveal, or which step failed with
-the first hint), hints, and the recap. Used by the CLI and watch mode.
+prediction, what to do, where to work), the result of a check (pass with the reveal, or which
+step failed with the first hint), hints, a step's solution, the recap with the prediction score,
+and the lesson list with the learner's progress. Used by the CLI and watch mode.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from kubesim.lessons.format import Lesson, Step
 from kubesim.lessons.runner import StepReport
@@ -25,6 +28,7 @@ def step_screen(
     lines = [
         rule(f"Lesson {lesson.number}: {lesson.title}"),
         f"Step {step.number} of {len(lesson.steps)}: {step.title}",
+        f"Work in: {workdir}",
         "",
     ]
     lines += step.text.rstrip().splitlines()
@@ -41,12 +45,16 @@ def step_screen(
         lines.append("The lesson does this for you (no kubectl command can):")
         lines += [f"  $ {c}" for c in step.lesson_runs]
     if step.edit:
-        lines.append(f"Edit {step.edit.file} in {workdir}")
+        lines.append(f"Edit {step.edit.file} (in the directory above)")
         lines.append("  (kubesim lesson watch re-checks each time you save it)")
     if step.run:
-        lines.append("Type" + (" (in that directory):" if step.edit else ":"))
+        lines.append("Type:")
         lines += [f"  $ {c}" for c in step.run]
-    lines += ["", "Then: kubesim lesson check      Stuck? kubesim lesson hint"]
+    lines += [
+        "",
+        "Then: kubesim lesson check      Stuck? kubesim lesson hint",
+        "Undo this step: kubesim lesson step reset   Solution: kubesim lesson solution",
+    ]
     return lines
 
 
@@ -90,10 +98,24 @@ def hint_lines(step: Step, shown: int) -> list[str]:
     return lines
 
 
-def recap_lines(lesson: Lesson, next_lesson: Lesson | None) -> list[str]:
+def score_line(right: int, answered: int, asked: int) -> str:
+    """`Predictions: 2 of 3 right at first try` (with how many were skipped)."""
+    line = f"Predictions: {right} of {answered} right at first try"
+    if asked > answered:
+        line += f" ({asked - answered} not answered)"
+    return line
+
+
+def recap_lines(
+    lesson: Lesson, next_lesson: Lesson | None, score: tuple[int, int] = (0, 0)
+) -> list[str]:
+    """The recap; `score`: the learner's (right at first try, answered) predictions."""
     lines = ["", rule(f"Lesson {lesson.number} done: recap")]
     lines += [f"- {b}" for b in lesson.recap]
     lines += ["", "On a real cluster: " + lesson.real_cluster, ""]
+    asked = sum(1 for s in lesson.steps if s.predict)
+    if asked:
+        lines += [score_line(*score, asked), ""]
     if next_lesson:
         lines.append(f"Next: kubesim lesson start {next_lesson.number}   ({next_lesson.title})")
     else:
@@ -101,15 +123,74 @@ def recap_lines(lesson: Lesson, next_lesson: Lesson | None) -> list[str]:
     return lines
 
 
+def solution_lines(lesson: Lesson, step: Step, *, solution: str, edited: str | None) -> list[str]:
+    """A step's solution, marked as one and not run: the commands it types (and those the lesson
+    runs), and for an edit the change from the learner's file (`edited`, None if it is
+    missing) to the `solution` file's text, or the whole file when there is nothing to compare."""
+    import difflib
+
+    lines = [rule(f"Solution: lesson {lesson.number}, step {step.number} (nothing is run)")]
+    if step.edit is not None:
+        name = step.edit.file
+        if edited is None:
+            lines.append(f"Create {name} with:")
+            lines += ["  " + line for line in solution.rstrip("\n").splitlines()]
+        elif edited == solution:
+            lines.append(f"{name} already matches the solution.")
+        else:
+            lines.append(f"Change {name} like this (- your file, + the solution):")
+            diff = difflib.unified_diff(
+                edited.splitlines(),
+                solution.splitlines(),
+                f"{name} (yours)",
+                f"{name} (solution)",
+                lineterm="",
+            )
+            lines += ["  " + line for line in diff]
+    if step.lesson_runs:
+        lines.append("The lesson runs (done for you when the step began):")
+        lines += [f"  $ {c}" for c in step.lesson_runs]
+    if step.run:
+        lines.append("Then type:" if step.edit else "Type:")
+        lines += [f"  $ {c}" for c in step.run]
+    lines += [rule(), "Then: kubesim lesson check"]
+    return lines
+
+
+def list_lines(lessons: list[Lesson], state: Any) -> list[str]:
+    """`lesson list`: each lesson with its status, then the learner's progress (N/13 finished)
+    and prediction score over every lesson (each lesson's is in its recap and in `-o json`).
+    `state`: the saved Progress."""
+    from kubesim.view.table_text import align_rows
+
+    rows = [["ID", "STATUS", "TITLE"]]
+    finished = 0
+    for x in lessons:
+        lp = state.lessons.get(x.id)
+        status = lp.status if lp else "not started"
+        if lp and lp.status == "in progress":
+            status = f"step {lp.step}/{len(x.steps)}"
+            if lp.completed:
+                status = f"review {lp.step}/{len(x.steps)}"
+        finished += bool(lp and lp.completed)
+        rows.append([str(x.number), status, x.title])
+    lines = align_rows(rows).rstrip("\n").splitlines()
+    right, answered = state.score()
+    lines += ["", f"Progress: {finished}/{len(lessons)} lessons finished"]
+    if answered:
+        lines[-1] += f"; predictions right at first try: {right} of {answered}"
+    return lines
+
+
 def wrap(lines: list[str], width: int = WIDTH) -> list[str]:
-    """Wrap long lines at `width`, keeping each line's indent (commands `$ ...` are kept whole:
-    a learner copies them)."""
+    """Wrap long lines at `width`, keeping each line's indent (commands `$ ...` and the `Work in:`
+    path are kept whole: a learner copies them)."""
     import textwrap
 
     out: list[str] = []
     for line in lines:
         stripped = line.lstrip()
-        if len(line) <= width or stripped.startswith("$ "):
+        if len(line) <= width or stripped.startswith(("$ ", "Work in: ")):
             out.append(line)
             continue
         indent = line[: len(line) - len(stripped)]

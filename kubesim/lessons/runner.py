@@ -9,6 +9,8 @@ its own main(argv), so auto mode is deterministic on the virtual clock with the 
   temporary one for `lesson run --auto` and the linter, so they never touch the learner's).
 - `prepare(lesson, ws, run)`: a fresh work dir (the lesson's files, an empty store), then the
   lesson's `setup` commands. This is the start state that `lesson reset` restores.
+- `save_step_start(ws)` / `restore_step_start(ws)`: a copy of the work dir's files and of the
+  store's files, taken when a step begins, put back by `kubesim lesson step reset`.
 - `mark_now(ws)` gives the Mark a step begins at (journal seq and revision at its start): journal
   and event checks count only what happened after it.
 - `perform(lesson, step, run)`: what auto mode does for a step (the solution edit, the lesson's
@@ -45,6 +47,8 @@ CommandRunner = Callable[[str, Path, Path], CommandOutput]
 class StepReport:
     step: Step
     results: list[Result]
+    #: where the step began (its check counts what happened since)
+    mark: Mark = field(default_factory=Mark)
 
     @property
     def passed(self) -> bool:
@@ -75,6 +79,11 @@ class Workspace:
     def store(self) -> Path:
         return self.dir / ".kubesim" / "store.db"
 
+    @property
+    def step_start(self) -> Path:
+        """Where the copy taken when the current step began is kept (beside the store)."""
+        return self.dir / ".kubesim" / "step-start"
+
     @classmethod
     def of(cls, lesson: Lesson) -> Workspace:
         """The learner's workspace for this lesson (under $KUBESIM_HOME)."""
@@ -103,15 +112,74 @@ def mark_now(ws: Workspace) -> Mark:
         store.close()
 
 
-def prepare(lesson: Lesson, ws: Workspace, run: CommandRunner) -> Mark:
-    """A fresh work dir with the lesson's files and a new store, then its setup commands."""
-    work = ws.dir
-    work.mkdir(parents=True, exist_ok=True)
-    for child in work.iterdir():  # empty it, but keep it: the learner's shell may be in it
+def _empty(directory: Path, keep: str | None = None) -> None:
+    """Remove what `directory` holds (but `keep`), not the directory itself: the learner's shell
+    may be in it."""
+    for child in directory.iterdir():
+        if child.name == keep:
+            continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def _copy_into(src: Path, dst: Path, skip: str | None = None) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for child in src.iterdir():
+        if child.name == skip:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.copytree(child, dst / child.name, symlinks=True)
+        else:
+            shutil.copy2(child, dst / child.name, follow_symlinks=False)
+
+
+#: the store's files: SQLite keeps recent commits in the -wal file beside the store file (the
+#: -shm index is rebuilt from it when the store is opened)
+STORE_SUFFIXES = ("", "-wal")
+
+
+def save_step_start(ws: Workspace) -> None:
+    """Copy the work dir's files and the store's files, as they are when a step begins.
+
+    Taken by the CLI right after it records the step's Mark, while no lesson command writes.
+    The store's files are copied as files (the store has no copy operation): a control plane
+    writing to them from another terminal (`kubesim up`) during the copy could leave the copy
+    inconsistent, which is why `step reset` tells the learner to restart one."""
+    target = ws.step_start
+    if target.exists():
+        shutil.rmtree(target)
+    _copy_into(ws.dir, target / "files", skip=".kubesim")
+    (target / "store").mkdir(parents=True)
+    for suffix in STORE_SUFFIXES:
+        src = ws.store.with_name(ws.store.name + suffix)
+        if src.exists():
+            shutil.copy2(src, target / "store" / src.name)
+
+
+def restore_step_start(ws: Workspace) -> bool:
+    """Put back the files and the store saved when the current step began (False: none saved).
+    The copy stays, so the step can be reset again."""
+    saved = ws.step_start
+    if not (saved / "store" / ws.store.name).is_file():
+        return False
+    _empty(ws.dir, keep=".kubesim")
+    _copy_into(saved / "files", ws.dir)
+    for suffix in (*STORE_SUFFIXES, "-shm"):
+        ws.store.with_name(ws.store.name + suffix).unlink(missing_ok=True)
+    for suffix in STORE_SUFFIXES:
+        src = saved / "store" / (ws.store.name + suffix)
+        if src.exists():
+            shutil.copy2(src, ws.store.with_name(src.name))
+    return True
+
+
+def prepare(lesson: Lesson, ws: Workspace, run: CommandRunner) -> Mark:
+    """A fresh work dir with the lesson's files and a new store, then its setup commands."""
+    work = ws.dir
+    work.mkdir(parents=True, exist_ok=True)
+    _empty(work)
     for name in lesson.files:
         src = lesson.path / name
         if src.is_dir():
@@ -169,7 +237,7 @@ def check(ws: Workspace, step: Step, step_mark: Mark, lesson_mark: Mark) -> Step
     store, api = open_lesson_store(ws)
     try:
         ctx = CheckContext(store, api, step_mark, lesson_mark)
-        return StepReport(step, evaluate_all(step.check, ctx))
+        return StepReport(step, evaluate_all(step.check, ctx), step_mark)
     finally:
         store.close()
 

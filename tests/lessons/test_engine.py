@@ -19,6 +19,7 @@ def test_list_json_gives_id_title_status(fixture_lessons, cli):
     assert [(r["id"], r["title"], r["status"]) for r in rows] == [
         (1, "A tiny fixture lesson", "not started"),
         (2, "A second fixture lesson", "not started"),
+        (3, "A fixture lesson with a controller to fix and frames to show", "not started"),
     ]
 
 

@@ -39,3 +39,76 @@ def test_on_save_runs_the_steps_watch_commands_then_checks(fixture_lessons, cli)
 
     assert on_save(lesson, 1, ws, run_kubesim, lines.append, check)
     assert lines == ["$ kubesim apply -f web.yaml -q"]
+
+
+def test_the_store_and_its_wal_count_as_a_store_change(tmp_path):
+    from kubesim.lessons.runner import Workspace
+    from kubesim.lessons.watchmode import store_changed
+
+    ws = Workspace(tmp_path)
+    assert store_changed([(2, str(ws.store) + "-wal")], ws)
+    assert store_changed([(2, str(ws.store))], ws)
+    assert not store_changed([(2, str(ws.store) + "-shm")], ws)
+    assert not store_changed([(2, str(ws.step_start / "store" / "store.db"))], ws)
+    assert not store_changed([(2, str(tmp_path / "web.yaml"))], ws)
+
+
+def test_a_command_typed_elsewhere_re_runs_the_check(fixture_lessons, cli):
+    from kubesim.lessons import progress, runner
+    from kubesim.lessons.format import find_lesson
+    from kubesim.lessons.watchmode import on_store_change
+
+    cli("lesson", "start", "1")
+    ws = runner.Workspace.of(find_lesson("1"))
+    seen = runner.mark_now(ws)
+    checks: list[bool] = []
+
+    def check() -> bool:
+        lp = progress.load().of("01-first")
+        from kubesim.lessons.checks import Mark
+
+        checks.append(
+            runner.check(
+                ws, find_lesson("1").steps[0], Mark.from_json(lp.marks["1"]), Mark()
+            ).passed
+        )
+        return checks[-1]
+
+    lines: list[str] = []
+    # a wake-up with nothing written (a read, a checkpoint): no check
+    assert on_store_change(ws, seen, lines.append, check) == (seen, None)
+    assert checks == [] and lines == []
+    import os
+
+    os.chdir(ws.dir)
+    assert cli("apply", "-f", "web.yaml")[0] == 0  # "in another terminal"
+    now, passed = on_store_change(ws, seen, lines.append, check)
+    assert passed is True and checks == [True]
+    assert now.revision > seen.revision
+    assert lines == ["", f"the store changed (revision {now.revision}): checking again"]
+
+
+def test_a_failing_user_controller_shows_the_line_of_the_learners_file(fixture_lessons, cli):
+    from kubesim.cli.lesson import run_kubesim
+    from kubesim.lessons import runner
+    from kubesim.lessons.format import find_lesson
+    from kubesim.lessons.watchmode import on_save
+
+    assert cli("lesson", "start", "3", "--step", "2")[0] == 0
+    lesson = find_lesson("3")
+    ws = runner.Workspace.of(lesson)
+    lines: list[str] = []
+    assert not on_save(lesson, 2, ws, run_kubesim, lines.append, lambda: False)
+    assert lines == [
+        "$ kubesim reconcile --controller labeler.py -q",
+        "your controller raised an exception (it is retried with back-off):",
+        "labeler: labeler.py:7: KeyError: 'missing'",
+        '     7 |     return obj["metadata"]["labels"]["missing"]',
+    ]
+    # the same error in the journal, as `kubesim reconcile` prints it
+    store, _ = runner.open_lesson_store(ws)
+    try:
+        outcomes = {e.outcome for e in store.journal(types=["reconcile"], actor="labeler")}
+    finally:
+        store.close()
+    assert "error: labeler.py:7: KeyError: 'missing'" in outcomes
