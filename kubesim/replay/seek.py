@@ -52,6 +52,9 @@ class ReadSide:
     deliveries: int = 0
     reconciles: int = 0
     listed: int = 0
+    #: the reads the API server served in the current run (LIST items and deliveries): the
+    #: summary's reads figure for that run
+    run_reads: int = 0
     #: time of the last entry folded in (the journal's clock; frames use History.entry_times)
     time: float = 0.0
 
@@ -62,6 +65,7 @@ class ReadSide:
             if e.verb == "start":  # a new control plane: new consumers, empty projections
                 self.consumers = {}
                 self.running = True
+                self.run_reads = 0
             elif e.verb == "stop":
                 self.running = False
             return
@@ -75,6 +79,7 @@ class ReadSide:
             c.revision = max(c.revision, e.revision)
             c.deliveries += 1
             self.deliveries += 1
+            self.run_reads += 1
         elif e.type == "relist":
             data = e.data or {}
             fresh = e.outcome in ("start", "restart") or not c.listed
@@ -84,6 +89,7 @@ class ReadSide:
             c.relist_objects = int(data.get("objects", 0))
             c.relist_seconds = float(data.get("seconds", 0.0))
             self.listed += c.relist_objects
+            self.run_reads += c.relist_objects
         elif e.type == "reconcile":
             c.reconciles += 1
             controller = e.actor.rpartition("/")[2]

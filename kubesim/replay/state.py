@@ -73,8 +73,10 @@ class Timeline:
                 clock=max(0.0, now - h.start_time),
                 speed=0.0,
                 paused=True,
-                reads=side.deliveries + side.listed,
-                writes=h.controller_writes[revision],
+                # the run's figures, as its summary gives them (sim.summary.api_reads_and_writes)
+                reads=side.run_reads,
+                writes=h.controller_writes[revision]
+                - (h.controller_writes[run.revision] if run is not None else 0),
                 message=produced_by(h, revision),
                 mode="replay",
             ),

@@ -121,3 +121,34 @@ def test_replay_blocks_fit(make_plane, tmp_path):
     assert all(len(line) <= 100 for line in wide.splitlines())
     assert " rs/web-" in narrow and "on its way:" in narrow
     assert "projection  kube-controller-manager" in narrow and "replicaset/web-" in wide
+
+
+def test_one_reads_writes_figure_in_summary_view_check_and_replay(make_plane, tmp_path):
+    """The summary, the live view's header, a lesson's reads_per_write check and a replay frame
+    of the run's last revision give the same reads and writes."""
+    from kubesim.lessons.checks import CheckContext, Mark, check_reads_per_write
+    from kubesim.replay.state import Timeline
+    from kubesim.sim.snapshot import StageTracker, snapshot
+    from kubesim.sim.summary import api_reads_and_writes
+
+    plane = make_plane(
+        SimConfig(seed=2, check_mutation=True), start=False, path=tmp_path / "fig.db"
+    )
+    tracker = StageTracker(plane)
+    mark = Mark(0, plane.store.current_revision())
+    apply_yaml(plane, deployment(4))
+    plane.start()
+    assert plane.run_until_settled()
+    reads, writes = api_reads_and_writes(plane)
+    assert reads > writes > 0
+    header = snapshot(plane, tracker).header
+    assert (header.reads, header.writes) == (reads, writes)
+    summary = "\n".join(summary_lines(plane, 1.0, 0.1, True))
+    assert f"reads:writes {reads / writes:.1f}:1" in summary
+    plane.record_stop()
+    result = check_reads_per_write({}, CheckContext(plane.store, plane.api, mark, mark))
+    assert (
+        result.message.startswith(f"{reads} reads (") and f"for {writes} writes" in result.message
+    )
+    frame = Timeline(plane.store).frame(plane.store.current_revision())
+    assert (frame.header.reads, frame.header.writes) == (reads, writes)
