@@ -1,25 +1,26 @@
 """The endpoints controller (`kube-controller-manager/endpoint`): each Service's v1 Endpoints
 object.
 
-Its projection is Services and Pods, nothing else. For a Service with a selector (and not of type
-ExternalName) it writes the Endpoints object of the same name: the selected pods that have an IP
-and are neither terminal nor terminating, as `addresses` when Ready (or when the service sets
-publishNotReadyAddresses) and `notReadyAddresses` otherwise, each with ip, nodeName and a
-targetRef to the Pod; the ports are the service's, with the targetPort resolved per pod (a
-number, or a named container port). Subsets are repacked as the API's RepackSubsets does:
-addresses that serve the same ports share one subset. Labels are the service's, plus
-`service.kubernetes.io/headless` for a headless service. Deleting the service deletes its
-Endpoints. (k8s pkg/controller/endpoint/endpoints_controller.go, pkg/api/v1/endpoints,
-pkg/controller/util/endpointslice ShouldPodBeInEndpoints, GetServicesToUpdateOnPodChange.)
+Its informers are Services, Pods and Endpoints, as the real controller's. For a Service with a
+selector (and not of type ExternalName) it writes the Endpoints object of the same name: the
+selected pods that have an IP and are neither terminal nor terminating, as `addresses` when
+Ready (or when the service sets publishNotReadyAddresses) and `notReadyAddresses` otherwise,
+each with ip, nodeName and a targetRef to the Pod; the ports are the service's, with the
+targetPort resolved per pod (a number, or a named container port). Subsets are repacked as the
+API's RepackSubsets does: addresses that serve the same ports share one subset. Labels are the
+service's, plus `service.kubernetes.io/headless` for a headless service. Deleting the service
+deletes its Endpoints. (k8s pkg/controller/endpoint/endpoints_controller.go,
+pkg/api/v1/endpoints, pkg/controller/util/endpointslice ShouldPodBeInEndpoints,
+GetServicesToUpdateOnPodChange.)
 
 A pod event queues the services that select it (old and new labels); a pod update that changes
 nothing the endpoints show (labels, IP, readiness, deletion) queues nothing. Not modelled: the
 last-change-trigger-time annotation and the truncation at 1000 addresses.
 
-Without an Endpoints informer (the real controller has one) the current object is not in its
-projection: it sends a PATCH with the desired labels and subsets, which the API server applies to
-the latest object and stores only if something changed (no revision otherwise), and creates the
-object when the PATCH finds none.
+The current Endpoints comes from its cache: none there, it creates one (AlreadyExists while the
+cache lags: the key is retried); the same labels and subsets, it writes nothing; otherwise it
+sends an Update of its cached copy, resourceVersion included (409 Conflict when that copy is
+stale: retried). A deleted Endpoints queues its service again.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
 from kubesim.model.errors import Forbidden, NotFound
 from kubesim.model.kinds import builtin
 from kubesim.model.labels import Requirement, Selector, matches
-from kubesim.model.objects import cache_key, dumps, labels_of, loads
+from kubesim.model.objects import cache_key, deepcopy, dumps, labels_of, loads
 
 Object = dict[str, Any]
 
@@ -176,13 +177,17 @@ class EndpointsController(Controller):
     workers = 5  # --concurrent-endpoint-syncs
 
     def informers(self) -> list[InformerSpec]:
-        return [InformerSpec("Service"), InformerSpec("Pod")]
+        return [InformerSpec("Service"), InformerSpec("Pod"), InformerSpec("Endpoints")]
 
     def setup(self, ctx: ControllerContext) -> None:
         super().setup(ctx)
         self.services = ctx.lister("Service")
         self.pods = ctx.lister("Pod")
+        self.endpoints = ctx.lister("Endpoints")
         ctx.handle("Service", Handler.each(self._service_changed))
+        ctx.handle(
+            "Endpoints", Handler(on_delete=lambda ep: self.ctx.enqueue(cache_key(object_of(ep))))
+        )
         ctx.handle(
             "Pod",
             Handler(
@@ -246,30 +251,32 @@ class EndpointsController(Controller):
         subsets = desired_subsets(svc, sorted(pods, key=cache_key))
         labels = endpoints_labels(svc)
 
-        def mutate(live: Object) -> Object:
-            md = live["metadata"]
-            if labels:
-                md["labels"] = labels
-            else:
-                md.pop("labels", None)
-            if subsets:
-                live["subsets"] = subsets
-            else:
-                live.pop("subsets", None)
-            return live
-
-        try:
-            self.ctx.client.patch(ENDPOINTS, namespace, name, mutate)
-        except NotFound:
-            endpoints: Object = {
+        current = self.endpoints.get(namespace, name)
+        desired = (
+            deepcopy(current)
+            if current is not None
+            else {
                 "apiVersion": "v1",
                 "kind": "Endpoints",
                 "metadata": {"name": name, "namespace": namespace},
             }
+        )
+        md = desired["metadata"]
+        if labels:
+            md["labels"] = labels
+        else:
+            md.pop("labels", None)
+        if subsets:
+            desired["subsets"] = subsets
+        else:
+            desired.pop("subsets", None)
+        if current is None:
             try:
-                self.ctx.client.create(mutate(endpoints))
+                self.ctx.client.create(desired)
             except Forbidden:
                 pass  # the namespace is terminating: creates will keep failing, drop the key
+        elif desired != current:
+            self.ctx.client.update(desired)  # carries the cached resourceVersion
         return None
 
 

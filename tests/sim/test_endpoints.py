@@ -86,9 +86,10 @@ def ips(ep, field="addresses"):
     return sorted(a["ip"] for s in ep.get("subsets", []) for a in s.get(field, []))
 
 
-def test_projection_is_services_and_pods_only(ep_plane):
+def test_projection_is_services_pods_and_endpoints(ep_plane):
     plane = ep_plane()
-    assert list(plane.consumer("kube-controller-manager").informers) == ["Service", "Pod"]
+    kinds = list(plane.consumer("kube-controller-manager").informers)
+    assert kinds == ["Service", "Pod", "Endpoints"]
 
 
 def test_endpoints_follow_ready_selected_pods(ep_plane):
