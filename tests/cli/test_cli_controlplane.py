@@ -36,7 +36,7 @@ def test_reconcile_settles_and_prints_the_stages_and_a_summary(run, store_path):
     run("apply", "-q", "-f", "-", stdin=WEB.encode())
     code, out, _ = run("reconcile")
     assert code == 0
-    assert "process    kcm = kube-controller-manager, 5 controllers, one cache of 6 kinds" in out
+    assert "process    kcm = kube-controller-manager, 5 controllers, one cache of 7 kinds" in out
     assert "relist     kcm: LIST" in out
     assert "reconcile  kcm/replicaset web-" in out
     assert "settled: the cluster is quiet" in out
@@ -75,7 +75,8 @@ def test_lag_after_a_run_shows_every_consumer_caught_up(run):
     assert code == 0
     rows = [line.split() for line in out.splitlines() if line.startswith(("kube-", "kubelet-"))]
     assert len(rows) == 5 and all(row[2] == "0" and row[3] == "-" for row in rows)
-    assert "Deployment,Namespace,Pod,ReplicaSet,Service" in out  # what each process watches
+    assert "ConfigMap,Deployment,Endpoints,Namespace,Pod,ReplicaSet,Service" in out  # kcm watches
+    assert "Namespace,Node,Pod,ReplicaSet,Service" in out  # kube-scheduler
     assert "every object's generation has been observed" in out
 
 
