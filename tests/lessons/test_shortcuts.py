@@ -1,6 +1,7 @@
 """Honest checks in lessons 1, 5, 6, 9 and 12: a skipped or faked step stays NOT YET, and a
 learner who reaches the step's state another way (another order, another command, running the
-control plane longer) passes.
+control plane longer) passes. Where a check stopped asserting what a prediction reveals (no pods
+yet, not Running yet), a test here shows the lesson's own pace still reveals it.
 
 Each test drives the real CLI in-process, as a learner would: `lesson start N [--step K]` (the
 lesson performs the earlier steps), commands typed in the lesson's work dir, `lesson check`.
@@ -8,6 +9,7 @@ lesson performs the earlier steps), commands typed in the lesson's work dir, `le
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
@@ -40,6 +42,11 @@ def learner(cli, monkeypatch):
                 code, out, err = cli(*shlex.split(command)[1:])
                 assert (code != 0) == ("fails" in note), f"{command}: {out}{err}"
 
+        def get(self, resource: str) -> list[dict]:
+            code, out, err = cli("get", resource, "-o", "json")
+            assert code == 0, err
+            return json.loads(out)["items"]
+
         def write(self, name: str, text: str) -> None:
             (self.work / name).write_text(text)
 
@@ -48,15 +55,17 @@ def learner(cli, monkeypatch):
             assert ("PASSED" in out) == (code == 0), out + err
             return code == 0, out
 
-        def passes(self) -> bool:
-            return self.check()[0]
-
         def next(self) -> str:
             code, out, err = cli("lesson", "next")
             assert code == 0, out + err
             return out
 
     return Learner()
+
+
+def passes(learner) -> None:
+    passed, out = learner.check()
+    assert passed, out
 
 
 def not_yet(learner) -> str:
@@ -92,17 +101,17 @@ def test_l1_passes_in_another_order(learner):
     passes (the old checks wanted no event at all in steps 2 and 3, and replicas 3)."""
     learner.start("1")
     learner.type("kubesim apply -f shop/", "kubesim apply -f web.yaml")
-    assert learner.passes()
+    passes(learner)
     learner.next()
     learner.type("kubesim scale deployment/web --replicas=4", "kubesim apply -f web.yaml")
-    assert not learner.passes()  # the scale made the file differ from what is stored
+    not_yet(learner)  # the scale made the file differ from what is stored
     learner.type("kubesim apply -f web.yaml")
-    assert learner.passes()
+    passes(learner)
     learner.next()
     learner.type("kubesim apply -f web-bad.yaml  # fails")
-    assert learner.passes()
+    passes(learner)
     learner.next()
-    assert learner.passes()  # shop/ is there already
+    passes(learner)  # shop/ is there already
 
 
 # ------------------------------------------------------------------------------- lesson 5
@@ -148,15 +157,32 @@ def test_l5_objects_made_by_hand_are_not_a_controllers_work(learner):
     not_yet(learner)  # bound is not Running: the kubelets need 1 s
 
 
+def test_l5_five_ms_at_a_time_shows_one_stage_per_step(learner):
+    """What the predictions reveal, now that the checks accept a longer run: in the lesson's
+    own pace each step shows exactly one more stage."""
+    learner.start("5")
+    learner.type("kubesim reconcile --for 5ms -q")
+    assert len(learner.get("replicasets")) == 1 and learner.get("pods") == []
+    learner.next()
+    learner.type("kubesim reconcile --for 5ms -q")
+    pods = learner.get("pods")
+    assert len(pods) == 3 and not any(p["spec"].get("nodeName") for p in pods)
+    learner.next()
+    learner.type("kubesim reconcile --for 5ms -q")
+    pods = learner.get("pods")
+    assert all(p["spec"].get("nodeName") for p in pods)
+    assert not any(p["status"].get("phase") == "Running" for p in pods)
+
+
 def test_l5_a_full_reconcile_early_passes_every_later_step(learner):
     """The old step 1-3 checks wanted no pods, no binding, nothing Running: a learner who ran
     the control plane to the end at step 1 could never pass them again."""
     learner.start("5")
     learner.type("kubesim reconcile")
-    assert learner.passes()
+    passes(learner)
     for _ in range(3):
         learner.next()
-        assert learner.passes()
+        passes(learner)
 
 
 # ------------------------------------------------------------------------------- lesson 6
@@ -177,17 +203,26 @@ def test_l6_skipping_or_faking_each_step_is_not_yet(learner):
     not_yet(learner)
 
 
+def test_l6_observed_comes_before_done(learner):
+    learner.start("6", step=2)
+    learner.type("kubesim reconcile --for 5ms -q")
+    (web,) = learner.get("deployments")
+    assert web["status"]["observedGeneration"] == web["metadata"]["generation"]
+    running = [p for p in learner.get("pods") if p["status"].get("phase") == "Running"]
+    assert len(running) == 3 and web["status"]["availableReplicas"] == 3
+
+
 def test_l6_passes_with_another_command_or_a_longer_run(learner):
     learner.start("6")
     text = (learner.work / "web.yaml").read_text().replace("replicas: 3", "replicas: 5")
     learner.write("web.yaml", text)
     learner.type("kubesim scale deployment/web --replicas=4", "kubesim apply -f web.yaml")
-    assert learner.passes()  # generation 3, not 2: still a spec change nobody observed
+    passes(learner)  # generation 3, not 2: still a spec change nobody observed
     learner.next()
     learner.type("kubesim reconcile")  # the old check wanted at most 3 pods Running
-    assert learner.passes()
+    passes(learner)
     learner.next()
-    assert learner.passes()
+    passes(learner)
 
 
 # ------------------------------------------------------------------------------- lesson 9
@@ -212,21 +247,21 @@ def test_l9_skipping_or_faking_each_step_is_not_yet(learner):
 def test_l9_passes_in_another_order(learner):
     learner.start("9")
     learner.type("kubesim reconcile --restart scheduler@1s")
-    assert learner.passes()  # any consumer's restart rebuilds its read model
+    passes(learner)  # any consumer's restart rebuilds its read model
     learner.next()
     learner.type(
         "kubesim scale deployment/web --replicas=30",
         "kubesim reconcile",
         "kubesim reconcile --restart replicaset-controller@1s",
     )
-    assert learner.passes()
+    passes(learner)
     learner.next()
     learner.type("kubesim scale deployment/web --replicas=40", "kubesim reconcile -q")
     learner.type("kubesim reconcile --compact-every 5 -q")
     not_yet(learner)  # settled first: nothing left to write, so nothing to compact
     learner.type("kubesim scale deployment/web --replicas=45")
     learner.type("kubesim reconcile --compact-every 5 -q")
-    assert learner.passes()  # another interval, the same 410s
+    passes(learner)  # another interval, the same 410s
 
 
 # ------------------------------------------------------------------------------- lesson 12
@@ -271,7 +306,7 @@ def test_l12_a_controller_that_does_not_read_the_generation_fails_by_step_3(lear
     learner.start("12", step=2)
     controller(learner, '"observedGeneration": generation', '"observedGeneration": 1')
     learner.type("kubesim reconcile --controller backup_controller.py")
-    assert learner.passes()  # every Backup is at generation 1: nothing can tell yet
+    passes(learner)  # every Backup is at generation 1: nothing can tell yet
     learner.next()
     learner.type(
         "kubesim apply -f nightly-hourly.yaml",
@@ -287,7 +322,7 @@ def test_l12_passes_in_another_order(learner):
         "kubesim apply -f backup-crd.yaml",
         "kubesim apply -f backups.yaml",
     )
-    assert learner.passes()
+    passes(learner)
     learner.next()
     controller(learner)
     # the schedule changed before the controller ever ran (the old check wanted generation 1)
@@ -295,7 +330,7 @@ def test_l12_passes_in_another_order(learner):
         "kubesim apply -f nightly-hourly.yaml",
         "kubesim reconcile --controller backup_controller.py",
     )
-    assert learner.passes()
+    passes(learner)
     learner.next()
     # back and forth: generation 4, not 2 (the old check wanted exactly 2)
     learner.type(
@@ -303,4 +338,4 @@ def test_l12_passes_in_another_order(learner):
         "kubesim apply -f nightly-hourly.yaml",
         "kubesim reconcile --controller backup_controller.py",
     )
-    assert learner.passes()
+    passes(learner)
