@@ -23,6 +23,7 @@ count only what happened since the step began (its Mark), unless `since: lesson`
                 objects whose controller ownerReference names a live owner (its uid)
     generation: {kind: Deployment, name: web, observed: false}   observedGeneration < generation
     every:      {kind: Backup, match: {status.lastSchedule: spec.schedule}, at_least: 2}
+                each such object has each path equal to the other path of the same object
     relist_covers: {reason: restart, kind: Pod, selector: app=web}   a LIST since the step read
                 at least as many objects as there are such objects now
 
