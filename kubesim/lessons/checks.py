@@ -22,6 +22,13 @@ count only what happened since the step began (its Mark), unless `since: lesson`
     latency:    {consumer: kube-controller-manager, at_least: 1.0}   its --latency, seconds
     lists:      {consumer: kube-controller-manager*, at_least: 13}  LIST requests (one per kind)
     reads_per_write: {at_least: 3}   (deliveries + LIST items) / revisions written
+    owned:      {kind: Pod, owner: {kind: ReplicaSet, name: web-*}, has: [spec.nodeName], equals: 3}
+                objects whose controller ownerReference names a live owner (its uid)
+    generation: {kind: Deployment, name: web, observed: false}   observedGeneration < generation
+    every:      {kind: Backup, match: {status.lastSchedule: spec.schedule}, at_least: 2}
+                each such object has each path equal to the other path of the same object
+    relist_covers: {reason: restart, kind: Pod, selector: app=web}   a LIST since the step read
+                at least as many objects as there are such objects now
 
 `evaluate(check, ctx)` returns a Result (passed, one line saying what it saw). Names may end in
 `*` (a prefix). Called by the runner, watch mode and the linter.
@@ -459,6 +466,106 @@ def check_reads_per_write(spec: dict, ctx: CheckContext) -> Result:
     )
 
 
+# ------------------------------------------------------------------------------- derived checks
+# These read what a step asks for from the objects themselves (owner references, generations,
+# one field against another, what a LIST had to read), so they name no controller and no count
+# the step text does not state.
+def _owner_uids(owner: dict, namespace: str | None, ctx: CheckContext) -> set[str]:
+    spec = {"kind": owner["kind"], "name": owner.get("name")}
+    if namespace:
+        spec["namespace"] = namespace
+    return {o["metadata"].get("uid") for o in _objects(spec, ctx)}
+
+
+def _controlled_by(obj: dict, owner_kind: str, uids: set[str]) -> bool:
+    refs = obj["metadata"].get("ownerReferences") or []
+    return any(
+        r.get("controller") and r.get("kind") == owner_kind and r.get("uid") in uids for r in refs
+    )
+
+
+def check_owned(spec: dict, ctx: CheckContext) -> Result:
+    """Objects whose controller ownerReference points at a live owner (same uid): what a
+    controller created, however long it ran. `has` lists paths that must be set."""
+    owner = spec["owner"]
+    uids = _owner_uids(owner, spec.get("namespace", "default"), ctx)
+    found = [
+        o
+        for o in _objects(spec, ctx)
+        if _controlled_by(o, owner["kind"], uids)
+        and all(_get_path(o, p)[0] for p in spec.get("has") or [])
+    ]
+    ok, wanted = _count_ok(spec, len(found))
+    owner_name = f"{owner['kind']} {owner.get('name', '')}".rstrip()
+    has = "".join(f", {p} set" for p in spec.get("has") or [])
+    where = "".join(f", {k}={v}" for k, v in (spec.get("where") or {}).items())
+    return Result(
+        ok,
+        f"{len(found)} {spec['kind']}(s) controlled by {owner_name}{has}{where} (wanted {wanted})",
+    )
+
+
+def check_generation(spec: dict, ctx: CheckContext) -> Result:
+    """`observed: true`: status.observedGeneration has caught up with metadata.generation (the
+    controller acted on the latest spec); `observed: false`: it is behind (a spec change that no
+    controller has acted on yet)."""
+    found = _objects(spec, ctx)
+    if not found:
+        return Result(False, f"{_what(spec)} does not exist")
+    md, status = found[0]["metadata"], found[0].get("status") or {}
+    generation, observed = md.get("generation", 0), status.get("observedGeneration")
+    caught_up = observed is not None and observed >= generation
+    seen = "(not set)" if observed is None else observed
+    shown = f"generation {generation}, observedGeneration {seen}"
+    want = bool(spec.get("observed", True))
+    wanted = (
+        ""
+        if caught_up == want
+        else (" (wanted observed)" if want else " (wanted a spec change not observed yet)")
+    )
+    return Result(caught_up == want, f"{_what(spec)}: {shown}{wanted}")
+
+
+def check_every(spec: dict, ctx: CheckContext) -> Result:
+    """Every object of a kind has each `match` path equal to another path of the same object
+    (status.lastSchedule: spec.schedule); counting takes the objects there are."""
+    found = _objects(spec, ctx)
+    pairs = (spec.get("match") or {}).items()
+    wrong = []
+    for o in found:
+        for path, other in pairs:
+            got, want = _get_path(o, path), _get_path(o, other)
+            if not got[0] or got != want:
+                shown = got[1] if got[0] else "(not set)"
+                wrong.append(f"{o['metadata']['name']}: {path} is {shown}, {other} is {want[1]}")
+    ok, wanted = _count_ok(spec, len(found))
+    if wrong:
+        return Result(False, "; ".join(wrong))
+    said = ", ".join(f"{a} = {b}" for a, b in pairs)
+    return Result(ok, f"{len(found)} {spec['kind']}(s) with {said} (wanted {wanted})")
+
+
+def check_relist_covers(spec: dict, ctx: CheckContext) -> Result:
+    """A LIST (relist, with `reason`) since the step began that read at least as many objects
+    as there are now objects of `kind` matching `selector`: the rebuild paid for all of them."""
+    needed = len(_objects(spec, ctx))
+    sizes = [
+        int((e.data or {}).get("objects", 0))
+        for e in ctx.journal(spec, ["relist"])
+        if not spec.get("reason") or e.outcome == spec["reason"]
+    ]
+    biggest = max(sizes, default=0)
+    reason = f" ({spec['reason']})" if spec.get("reason") else ""
+    sel = f" matching {spec['selector']}" if spec.get("selector") else ""
+    if not sizes:
+        return Result(False, f"no relist{reason} since this step began")
+    return Result(
+        needed > 0 and biggest >= needed,
+        f"largest relist{reason} since this step began: {biggest} objects; "
+        f"{needed} {spec['kind']}(s){sel} exist",
+    )
+
+
 CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {
     "object": check_object,
     "absent": check_absent,
@@ -475,4 +582,8 @@ CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {
     "latency": check_latency,
     "lists": check_lists,
     "reads_per_write": check_reads_per_write,
+    "owned": check_owned,
+    "generation": check_generation,
+    "every": check_every,
+    "relist_covers": check_relist_covers,
 }
