@@ -7,8 +7,9 @@ Two different reads, named apart:
   way (LIST, then WATCH from the list's resourceVersion).
 - `kubesim watch --since N` is an etcd-style history read (`etcdctl watch --rev=N+1`): every
   stored event after revision N, oldest first (0: from the oldest kept), then every change. A
-  Kubernetes watch from resourceVersion N>0 streams the same events while N is inside the
-  apiserver's window (about 5 minutes); from 0 it would not.
+  Kubernetes watch from resourceVersion N>0 streams the same events while N is still inside the
+  API server's window (its watch cache; etcd itself is compacted every 5 minutes), else it gets
+  410 Gone; from 0 it would not replay them.
 
 Each event prints as `r14  ADDED  pod/web-6f6b679f8f-x7k2p`, with a KIND as the kubectl table row
 behind an EVENT column (`kubectl get -w --output-watch-events`), with `-o json` one
