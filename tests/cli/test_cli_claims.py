@@ -79,10 +79,14 @@ def test_reapplying_a_restored_copy_conflicts_until_the_past_is_edited_out(run, 
     code, _, err = run("apply", "-f", saved)
     assert code == 1 and err.startswith("Error from server (Conflict): error when applying")
     doc = yaml.safe_load(saved.read_text())
-    for field in ("resourceVersion", "uid", "creationTimestamp"):
-        doc["metadata"].pop(field)
+    doc["metadata"].pop("resourceVersion")
     saved.write_text(yaml.safe_dump(doc))
-    code, out, err = run("apply", "-f", saved)
+    code, _, err = run("apply", "-f", saved)  # the deleted object's uid: immutable
+    assert code == 1 and 'metadata.uid: Invalid value: "' in err
+    assert err.rstrip().endswith("field is immutable")
+    doc["metadata"].pop("uid")
+    saved.write_text(yaml.safe_dump(doc))
+    code, out, err = run("apply", "-f", saved)  # creationTimestamp is ignored, as the API does
     assert (code, out) == (0, "deployment.apps/web configured\n"), err
 
 

@@ -111,8 +111,11 @@ def test_replay_step3_reapplying_without_the_edit_is_a_conflict(cli):
     passed, out = check(cli)
     assert not passed and "still has metadata.resourceVersion" in out
     doc = yaml.safe_load(Path("restored.yaml").read_text())
-    for field in ("resourceVersion", "uid", "creationTimestamp"):
-        del doc["metadata"][field]
+    del doc["metadata"]["resourceVersion"]  # half the edit: the old uid is still there
+    Path("restored.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert "metadata.uid: Invalid value" in typed(cli, "apply", "-f", "restored.yaml")
+    assert not check(cli)[0]
+    del doc["metadata"]["uid"]
     Path("restored.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     assert "configured" in typed(cli, "apply", "-f", "restored.yaml")
     assert check(cli)[0]
