@@ -106,7 +106,9 @@ def get_command(
                 _no_resources(ns, all(not context.resolve_kind(r).namespaced for r, _ in pairs))
             )
     elif watch and output in ("json", "yaml"):
-        for obj in found_objects:  # kubectl get -w prints each object, not a List
+        for i, obj in enumerate(found_objects):  # kubectl get -w prints each object, not a List
+            if i and output == "yaml":
+                context.out("---")
             print_objects([obj], output, force_list=False)
     else:
         print_objects(found_objects, output, force_list=not single, names=names_out)
@@ -122,7 +124,7 @@ def get_command(
             output,
             parse_duration(for_) if for_ else None,
             table=output in ("", "wide"),
-            header=not tables,
+            header=not (tables or found_objects),
             names=set(pairs[0][1]) or None,
             event_column=False,
             objects_only=True,

@@ -107,7 +107,7 @@ def stream(
 ) -> None:
     """Print `initial` events, then events after revision `after` until interrupted (or
     `duration` seconds); `names` keeps only those objects (`get KIND NAME -w`); `objects_only`
-    prints each object without its event type (`get -w -o json|yaml`)."""
+    prints each object without its event type (`get -w -o json|yaml|name`)."""
     from kubesim.cli.output import print_objects
     from kubesim.model.objects import dumps
     from kubesim.sim.runner import StoreWatcher
@@ -118,15 +118,22 @@ def stream(
     watcher.start()
     printed_header = not header
 
+    printed_before = False
+
     def show(ev) -> None:
-        nonlocal printed_header
+        nonlocal printed_header, printed_before
         md = ev.obj["metadata"]
         if namespace and md.get("namespace") not in (None, namespace):
             return
         if names and md["name"] not in names:
             return
         if objects_only and output in ("json", "yaml"):
+            if output == "yaml" and (printed_before or not header):
+                context.out("---")  # kubectl's YAML printer separates each object after the first
             print_objects([ev.obj], output, force_list=False)
+            printed_before = True
+        elif objects_only and output == "name":
+            context.out(f"{ev.kind.kubectl_name}/{md['name']}")
         elif output == "json":
             context.out(dumps({"type": ev.type, "object": ev.obj}).decode())
         elif table:

@@ -187,3 +187,13 @@ def test_time_travel_reads_are_journaled_and_present_reads_are_not(run, saved, s
     assert revision(store_path) == rv  # a read takes no revision
     assert run("replay", "--from", str(rv), "--to", str(rv))[0] == 0
     assert [e.verb for e in _journal(store_path, "read")] == ["get", "replay"]
+
+
+def test_get_watch_yaml_and_name_print_each_object_as_kubectl_does(run, saved, tmp_path):
+    run("apply", "-q", "-f", write(tmp_path, "other.yaml", deployment().replace("web", "api")))
+    code, out, _ = run("get", "deployments", "-w", "-o", "yaml", "--for", "0.1s")
+    assert code == 0
+    docs = list(yaml.safe_load_all(out))
+    assert [d["metadata"]["name"] for d in docs] == ["api", "web"]  # `---` between, no List
+    code, out, _ = run("get", "deployments", "-w", "-o", "name", "--for", "0.1s")
+    assert out == "deployment.apps/api\ndeployment.apps/web\n"
