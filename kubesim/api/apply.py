@@ -103,7 +103,13 @@ def apply(
         return ApplyResult(
             kind, name, ns, "unchanged", live, int(live["metadata"]["resourceVersion"]), False
         )
+    # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
+    pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
     if dry_run:
+        if pinned and pinned != live["metadata"]["resourceVersion"]:  # a dry run checks it too
+            e = api.conflict(kind, name)
+            e.kubectl_context = patch_error_context(kind, ns, name, patch, source)  # type: ignore[attr-defined]
+            raise e
         return ApplyResult(
             kind,
             name,
@@ -113,8 +119,6 @@ def apply(
             int(live["metadata"]["resourceVersion"]),
             False,
         )
-    # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
-    pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
     try:
         result = api.guaranteed_update(
             kind,

@@ -227,3 +227,14 @@ def test_a_saved_manifest_with_resource_version_creates_when_absent(api, store):
     assert result.obj["metadata"]["resourceVersion"] == str(store.current_revision())
     recorded = json.loads(result.obj["metadata"]["annotations"][LAST_APPLIED])
     assert recorded["metadata"]["resourceVersion"] == "3"  # annotated before it was cleared
+
+
+def test_a_server_dry_run_checks_the_manifests_resource_version_too(api, store):
+    apply(api, configmap())
+    apply(api, {**configmap(), "data": {"a": "1"}})
+    stale = {**configmap(), "data": {"a": "2"}}
+    stale["metadata"]["resourceVersion"] = "3"
+    rev = store.current_revision()
+    with pytest.raises(Conflict, match="the object has been modified"):
+        apply(api, stale, dry_run=True)
+    assert store.current_revision() == rev
