@@ -5,6 +5,16 @@ The same steps as kubectl: GET the object; if absent, create it carrying the
 patch (last-applied, manifest, live) and send it only if it is not empty. The outcome is
 `created`, `configured` or `unchanged` exactly when kubectl would print it. Called by the CLI,
 lessons and tests.
+
+A saved manifest (`get -o yaml > saved.yaml`) carries `metadata.resourceVersion`:
+- absent object: kubectl creates it. Its create path (apply.go applyOneObject ->
+  cli-runtime resource/helper.go `Helper.Create(ns, modify=true, obj)`) clears resourceVersion
+  before the POST; the last-applied annotation, computed before that, still holds it.
+- existing object: a resourceVersion that differs from the live one is part of the three-way
+  patch, so the API server checks it: 409 Conflict when stale. kubectl retries a Conflict up to
+  5 times (patcher.go Patch, re-GET and recompute), but the patch keeps the manifest's stale
+  resourceVersion, so every retry fails the same way; the error names the patch and the object
+  (apply.go: `error when applying patch: ... for: "FILE": error when patching "FILE": ...`).
 """
 
 from __future__ import annotations
@@ -13,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api import validation
-from kubesim.api.lastapplied import LAST_APPLIED, with_last_applied
+from kubesim.api.lastapplied import LAST_APPLIED, go_json, with_last_applied
 from kubesim.api.merge import apply_patch, three_way_patch
 from kubesim.api.server import ApiServer
-from kubesim.model.errors import ApiError, BadRequest
+from kubesim.model.errors import ApiError, BadRequest, Conflict
 from kubesim.model.kinds import Kind
 from kubesim.model.objects import loads
 
@@ -61,9 +71,13 @@ def apply(
     data = {"source": source} if source else None
     live = api.try_get(kind, ns, name)
     if live is None:
+        body = dict(modified)
+        body["metadata"] = {
+            k: v for k, v in modified["metadata"].items() if k != "resourceVersion"
+        }  # Helper.Create(modify=true): a create never carries a resourceVersion
         try:
             result = api.create(
-                modified,
+                body,
                 actor=actor,
                 dry_run=dry_run,
                 verb="apply",
@@ -89,7 +103,13 @@ def apply(
         return ApplyResult(
             kind, name, ns, "unchanged", live, int(live["metadata"]["resourceVersion"]), False
         )
+    # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
+    pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
     if dry_run:
+        if pinned and pinned != live["metadata"]["resourceVersion"]:  # a dry run checks it too
+            e = api.conflict(kind, name)
+            e.kubectl_context = patch_error_context(kind, ns, name, patch, source)  # type: ignore[attr-defined]
+            raise e
         return ApplyResult(
             kind,
             name,
@@ -99,19 +119,38 @@ def apply(
             int(live["metadata"]["resourceVersion"]),
             False,
         )
-    # a resourceVersion carried by the patch (the manifest had one) is a precondition: 409 if stale
-    pinned = str((patch.get("metadata") or {}).get("resourceVersion") or "")
-    result = api.guaranteed_update(
-        kind,
-        ns,
-        name,
-        lambda current: apply_patch(current, patch, kind),
-        actor=actor,
-        verb="apply",
-        journal_data={"patch": patch, **(data or {})},
-        pinned_revision=int(pinned) if pinned.isdigit() else None,
-    )
+    try:
+        result = api.guaranteed_update(
+            kind,
+            ns,
+            name,
+            lambda current: apply_patch(current, patch, kind),
+            actor=actor,
+            verb="apply",
+            journal_data={"patch": patch, **(data or {})},
+            pinned_revision=int(pinned) if pinned.isdigit() else None,
+        )
+    except Conflict as e:
+        e.kubectl_context = patch_error_context(kind, ns, name, patch, source)  # type: ignore[attr-defined]
+        raise
     return ApplyResult(kind, name, ns, "configured", result.obj, result.revision, result.changed)
+
+
+def patch_error_context(
+    kind: Kind, namespace: str | None, name: str, patch: dict[str, Any], source: str | None
+) -> str:
+    """What kubectl puts before the server's message when the patch fails (apply.go, then
+    patcher.go's AddSourceToErr("patching", ...)), through `error when patching "FILE": `."""
+    resource = f"{kind.group}/{kind.version}, Resource={kind.plural}"
+    gvk = f"{kind.group}/{kind.version}, Kind={kind.kind}"
+    info = f'Resource: "{resource}", GroupVersionKind: "{gvk}"\n'
+    info += f'Name: "{name}", Namespace: "{namespace or ""}"'
+    if not source:
+        return ""  # AddSourceToErr adds nothing without a source
+    return (
+        f"error when applying patch:\n{go_json(patch)}\nto:\n{info}\nfor: "
+        f'"{source}": error when patching "{source}": '
+    )
 
 
 def _parse_last_applied(text: str | None) -> dict[str, Any] | None:

@@ -254,6 +254,7 @@ class ApiServer:
         subresource: str | None = None,
         verb: str | None = None,
         journal_data: dict[str, Any] | None = None,
+        outcome: str = "configured",
     ) -> WriteResult:
         """PUT: replace the object (or its status with subresource="status").
 
@@ -278,6 +279,7 @@ class ApiServer:
             verb=verb or ("update-status" if subresource == "status" else "update"),
             pinned_revision=pinned,
             journal_data=journal_data,
+            outcome=outcome,
         )
 
     def update_status(self, obj: dict[str, Any], *, actor: str = "user") -> WriteResult:
@@ -304,6 +306,8 @@ class ApiServer:
         the command, as unchanged).
         """
         key = kind.key(namespace, name)
+        if pinned_revision is not None:  # the request carried a resourceVersion: journal it
+            journal_data = {**(journal_data or {}), "resourceVersion": str(pinned_revision)}
         try:
             for _ in range(MAX_CAS_RETRIES):
                 kv = self.store.get(key)
@@ -402,6 +406,16 @@ class ApiServer:
                     data,
                 )
             ]
+        )
+
+    def journal_read(
+        self, actor: str, verb: str, target: str, revision: int, data: dict[str, Any] | None = None
+    ) -> None:
+        """Record a read of the past (time travel: `get --at-revision`, `replay`): the journal's
+        `read` entries. It writes nothing else and takes no revision. Reads of the present are
+        not recorded."""
+        self.store.append_journal(
+            [JournalEntry("read", actor, verb, target, "read", revision, self.clock(), data)]
         )
 
     def reject(

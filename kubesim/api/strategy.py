@@ -81,6 +81,13 @@ def prepare_for_update(
         validation.check_types(kind, new)
     new.setdefault("metadata", {})
     new_md, old_md = new["metadata"], old["metadata"]
+    if new_md.get("uid") and old_md.get("uid") and new_md["uid"] != old_md["uid"]:
+        # rest.BeforeUpdate keeps the stored uid only when the body has none; a different one
+        # fails ValidateObjectMetaUpdate (a saved copy of a deleted and recreated object)
+        from kubesim.api.validation.field import IMMUTABLE, invalid
+
+        error = invalid("metadata.uid", new_md["uid"], IMMUTABLE)
+        raise Invalid(kind.kind, old_md.get("name", ""), [error], kind.group)
     for field in ("uid", "creationTimestamp", "namespace", "name"):
         if old_md.get(field) is not None:
             new_md[field] = old_md[field]

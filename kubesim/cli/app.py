@@ -62,6 +62,7 @@ def _register() -> None:
         lag,
         lesson,
         mutate,
+        replace,
         replay,
         rollout,
         watch,
@@ -69,6 +70,7 @@ def _register() -> None:
 
     for module in (
         apply,
+        replace,
         get,
         delete,
         mutate,

@@ -134,6 +134,8 @@ def describe_failure(e: KubesimError, source: str, index: int, obj: dict) -> str
     verb = getattr(e, "operation", "applying")
     if isinstance(e, Invalid):
         return f"error when {verb} {where}: {e.message}"
+    if isinstance(e, ApiError) and getattr(e, "kubectl_context", ""):
+        return e.kubectl_text(e.kubectl_context)  # kubectl names the patch and the object
     if isinstance(e, ApiError):
         return e.kubectl_text(f"error when {verb} {where}: ")
     if isinstance(e, UnsupportedKind):

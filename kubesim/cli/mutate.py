@@ -2,7 +2,11 @@
 
 Each is a command on the command side like `apply`, printed in kubectl's words
 (`deployment.apps/web scaled`, `... labeled`, `... image updated`). `scale` goes through the
-scale subresource, as kubectl's does.
+scale subresource, as kubectl's does. `scale --resource-version` / `--current-replicas` are
+kubectl's client-side preconditions (pkg/scale ScalePrecondition): it GETs the Scale, compares,
+and on a mismatch prints `error: Expected resource version to be 3, was 4` without sending a
+write; on a match it PUTs the Scale it read, carrying that resourceVersion. Without them kubectl
+sends a merge patch of spec.replicas: no resourceVersion, so last writer wins.
 """
 
 from __future__ import annotations
@@ -47,7 +51,15 @@ def scale_command(
     replicas: int = typer.Option(..., "--replicas", help="The new desired number of replicas."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     resource_version: str = typer.Option(
-        None, "--resource-version", help="Scale only if the object is at this version."
+        None,
+        "--resource-version",
+        help="Precondition: scale only if the current resourceVersion matches (checked by the "
+        "client before it sends anything).",
+    ),
+    current_replicas: int = typer.Option(
+        -1,
+        "--current-replicas",
+        help="Precondition: scale only if the current replicas match (-1: no condition).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
@@ -59,10 +71,30 @@ def scale_command(
             f"cannot scale {kind.kind}: the scale subresource is served only for "
             "Deployments and ReplicaSets"
         )
-    rv = int(resource_version) if resource_version else None
-    result = scale(context.api(), kind, namespace or "default", name, replicas, resource_version=rv)
+    ns = namespace or "default"
+    rv = None
+    if resource_version or current_replicas != -1:
+        rv = _check_scale_preconditions(kind, ns, name, resource_version, current_replicas)
+    result = scale(context.api(), kind, ns, name, replicas, resource_version=rv)
     context.out(f"{kind.kubectl_name}/{name} scaled")
     context.note(_note(result), quiet=quiet)
+
+
+def _check_scale_preconditions(
+    kind, namespace: str, name: str, resource_version: str | None, current_replicas: int
+) -> int:
+    """kubectl's ScalePrecondition.validate on the Scale it GETs: a mismatch is an error before
+    any request that writes. Returns the resourceVersion read (the PUT that follows carries it)."""
+    from kubesim.api.subresources import scale_of
+
+    live = scale_of(context.api().get(kind, namespace, name))
+    actual_replicas = live["spec"]["replicas"]
+    actual_rv = live["metadata"]["resourceVersion"]
+    if current_replicas != -1 and actual_replicas != current_replicas:
+        raise KubesimError(f"Expected replicas to be {current_replicas}, was {actual_replicas}")
+    if resource_version and actual_rv != resource_version:
+        raise KubesimError(f"Expected resource version to be {resource_version}, was {actual_rv}")
+    return int(actual_rv)
 
 
 def label_command(

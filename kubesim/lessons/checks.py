@@ -12,6 +12,10 @@ count only what happened since the step began (its Mark), unless `since: lesson`
     count:      {kind: Pod, selector: app=web, where: {status.phase: Running}, equals: 3}
     event:      {type: ADDED, kind: Pod, name: web-*}      an event in the watch stream
     command:    {actor: user, verb: apply, outcome: rejected, kind: Deployment}
+    conditional_write: {actor: user, kind: Deployment, name: web}   a write that carried a
+                resourceVersion (so the API server compared it) and succeeded
+    last_applied: {kind: ConfigMap, name: web-config, has: [metadata.resourceVersion],
+                lacks: [metadata.uid]}      paths in the live object's last-applied annotation
     behind:     {consumer: kube-controller-manager, at_least: 1}   unseen events of its kinds
     reconciled: {consumer: kube-controller-manager/deployment, key: default/web, trigger: relist}
                 (events_at_least: 2: one reconcile for several queued events)
@@ -21,7 +25,7 @@ count only what happened since the step began (its Mark), unless `since: lesson`
     projection: {consumer: kube-scheduler, has: [Pod, Node], lacks: [Deployment]}  its cache's kinds
     latency:    {consumer: kube-controller-manager, at_least: 1.0}   its --latency, seconds
     lists:      {consumer: kube-controller-manager*, at_least: 13}  LIST requests (one per kind)
-    reads_per_write: {at_least: 3}   (deliveries + LIST items) / revisions written
+    reads_per_write: {at_least: 3}   the summary's reads:writes for the last run
     owned:      {kind: Pod, owner: {kind: ReplicaSet, name: web-*}, has: [spec.nodeName], equals: 3}
                 objects whose controller ownerReference names a live owner (its uid)
     generation: {kind: Deployment, name: web, observed: false}   observedGeneration < generation
@@ -275,6 +279,52 @@ def check_command(spec: dict, ctx: CheckContext) -> Result:
     what = _describe(spec, ("actor", "verb", "kind", "name"))
     outcome = f" -> {spec['outcome']}" if spec.get("outcome") else ""
     return Result(ok, f"commands {what}{outcome}: {n} since this step began (wanted {wanted})")
+
+
+#: command outcomes that wrote (a refused or no-op command did not)
+WRITTEN = {"created", "configured", "scaled", "replaced", "labeled", "deleted"}
+
+
+def check_conditional_write(spec: dict, ctx: CheckContext) -> Result:
+    """Successful writes whose request carried a resourceVersion (the journal records it), so
+    the API server compared it with the stored one: read-modify-write under optimistic
+    concurrency. A patch without one (a plain scale or apply) does not count."""
+    n = 0
+    for e in ctx.journal(spec, ["command"]):
+        data = e.data or {}
+        if not _name_matches(spec.get("actor"), e.actor) or e.outcome not in WRITTEN:
+            continue
+        if spec.get("kind") and _entry_kind(e) != spec["kind"]:
+            continue
+        if not _name_matches(spec.get("name"), str(data.get("name") or "")):
+            continue
+        if data.get("resourceVersion"):
+            n += 1
+    ok, wanted = _count_ok(spec, n)
+    what = _describe(spec, ("actor", "kind", "name"))
+    return Result(
+        ok,
+        f"writes {what} that carried a resourceVersion: {n} since this step began "
+        f"(wanted {wanted})",
+    )
+
+
+def check_last_applied(spec: dict, ctx: CheckContext) -> Result:
+    """Paths present (`has`) or absent (`lacks`) in the live object's
+    kubectl.kubernetes.io/last-applied-configuration: what the last applied manifest said."""
+    found = _objects(spec, ctx)
+    if not found:
+        return Result(False, f"{_what(spec)} does not exist")
+    annotations = found[0]["metadata"].get("annotations") or {}
+    text = annotations.get("kubectl.kubernetes.io/last-applied-configuration")
+    if not text:
+        return Result(False, f"{_what(spec)} was not created or configured by apply")
+    applied = loads(text)
+    problems = [f"has no {p}" for p in spec.get("has") or [] if not _get_path(applied, p)[0]]
+    problems += [f"still has {p}" for p in spec.get("lacks") or [] if _get_path(applied, p)[0]]
+    if problems:
+        return Result(False, f"the manifest last applied to {_what(spec)} {', '.join(problems)}")
+    return Result(True, f"the manifest last applied to {_what(spec)} is as wanted")
 
 
 def check_reconciled(spec: dict, ctx: CheckContext) -> Result:
@@ -573,6 +623,8 @@ CHECKS: dict[str, Callable[[dict, CheckContext], Result]] = {
     "count": check_count,
     "event": check_event,
     "command": check_command,
+    "conditional_write": check_conditional_write,
+    "last_applied": check_last_applied,
     "reconciled": check_reconciled,
     "delivered": check_delivered,
     "relist": check_relist,

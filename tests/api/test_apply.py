@@ -216,3 +216,25 @@ def test_stale_resource_version_in_the_manifest_conflicts(api, store):
     fresh = {**configmap(), "data": {"a": "2"}}
     fresh["metadata"]["resourceVersion"] = str(rev)
     assert apply(api, fresh).outcome == "configured"
+
+
+def test_a_saved_manifest_with_resource_version_creates_when_absent(api, store):
+    """kubectl's create path (Helper.Create with modify=true) clears resourceVersion."""
+    saved = configmap()
+    saved["metadata"]["resourceVersion"] = "3"
+    result = apply(api, saved)
+    assert (result.outcome, result.revision) == ("created", store.current_revision())
+    assert result.obj["metadata"]["resourceVersion"] == str(store.current_revision())
+    recorded = json.loads(result.obj["metadata"]["annotations"][LAST_APPLIED])
+    assert recorded["metadata"]["resourceVersion"] == "3"  # annotated before it was cleared
+
+
+def test_a_server_dry_run_checks_the_manifests_resource_version_too(api, store):
+    apply(api, configmap())
+    apply(api, {**configmap(), "data": {"a": "1"}})
+    stale = {**configmap(), "data": {"a": "2"}}
+    stale["metadata"]["resourceVersion"] = "3"
+    rev = store.current_revision()
+    with pytest.raises(Conflict, match="the object has been modified"):
+        apply(api, stale, dry_run=True)
+    assert store.current_revision() == rev

@@ -756,3 +756,20 @@ def test_a_custom_resource_without_its_crd_gets_kubectls_message(api):
     assert e.value.message == (
         'no matches for kind "Backup" in version "example.com/v1"; ensure CRDs are installed first'
     )
+
+
+def test_an_update_may_leave_out_the_uid_but_not_change_it(api, store):
+    """rest.BeforeUpdate keeps the stored uid when the body has none; ValidateObjectMetaUpdate
+    refuses a different one (a saved copy of an object that was deleted and created again)."""
+    api.create(configmap(namespace="default"))
+    live = api.get(CM, "default", "cm")
+    uid = live["metadata"]["uid"]
+    del live["metadata"]["uid"], live["metadata"]["resourceVersion"]
+    assert api.update({**live, "data": {"a": "1"}}).obj["metadata"]["uid"] == uid
+    rev = store.current_revision()
+    other = {**live, "metadata": {**live["metadata"], "uid": "0000-old"}}
+    with pytest.raises(
+        Invalid, match='metadata.uid: Invalid value: "0000-old": field is immutable'
+    ):
+        api.update(other)
+    assert store.current_revision() == rev

@@ -106,13 +106,26 @@ def test_scale_negative_is_invalid(run, web):
     assert _get(run, "deploy", "web")["spec"]["replicas"] == 3
 
 
-def test_scale_stale_resource_version_conflicts(run, web):
-    code, _, err = run("scale", "deploy/web", "--replicas=2", "--resource-version=1")
-    assert code == 1
-    assert err.startswith(
-        "Error from server (Conflict): Operation cannot be fulfilled on "
-        'deployments.apps "web": the object has been modified'
-    )
+def test_scale_resource_version_is_a_client_side_precondition(run, web, store_path):
+    """kubectl GETs the Scale, compares, and sends nothing when it does not match."""
+    before, sent = revision(store_path), len(commands(store_path))
+    code, out, err = run("scale", "deploy/web", "--replicas=2", "--resource-version=1")
+    assert (code, out) == (1, "")
+    assert err == f"error: Expected resource version to be 1, was {before}\n"
+    assert revision(store_path) == before and len(commands(store_path)) == sent
+    code, _, err = run("scale", "deploy/web", "--replicas=2", "--current-replicas=5")
+    assert (code, err) == (1, "error: Expected replicas to be 5, was 3\n")
+    assert len(commands(store_path)) == sent
+
+
+def test_scale_with_the_current_resource_version_puts_it(run, web, store_path):
+    rv = str(revision(store_path))
+    code, out, _ = run("scale", "deploy/web", "--replicas=2", f"--resource-version={rv}", "-q")
+    assert (code, out) == (0, "deployment.apps/web scaled\n")
+    last = commands(store_path)[-1]
+    assert (last.verb, last.outcome, last.data["resourceVersion"]) == ("scale", "scaled", rv)
+    code, _, _ = run("scale", "deploy/web", "--replicas=4", "-q")  # a patch: carries none
+    assert code == 0 and "resourceVersion" not in commands(store_path)[-1].data
 
 
 def test_scale_of_a_kind_without_scale_subresource(run, tmp_path):
