@@ -232,12 +232,12 @@ def test_l9_skipping_or_faking_each_step_is_not_yet(learner):
     not_yet(learner)  # every consumer LISTs at start, but nothing restarted
 
     learner.start("9", step=2)
-    learner.type("kubesim reconcile --restart replicaset-controller@2s")
+    learner.type("kubesim reconcile --restart kube-controller-manager@2s")
     not_yet(learner)  # not scaled
     learner.type("kubesim scale deployment/web --replicas=30")
-    learner.type("kubesim reconcile --restart replicaset-controller@0s")
-    out = not_yet(learner)  # restarted before the 30 pods existed: its LIST read 4 objects
-    assert "4 objects; 30 Pod(s) matching app=web exist" in out
+    learner.type("kubesim reconcile --restart kube-controller-manager@0s")
+    out = not_yet(learner)  # restarted before the 30 pods existed: its LIST read 10 objects
+    assert "10 objects; 30 Pod(s) matching app=web exist" in out
 
     learner.start("9", step=3)
     learner.type("kubesim scale deployment/web --replicas=40", "kubesim reconcile")
@@ -246,13 +246,13 @@ def test_l9_skipping_or_faking_each_step_is_not_yet(learner):
 
 def test_l9_passes_in_another_order(learner):
     learner.start("9")
-    learner.type("kubesim reconcile --restart scheduler@1s")
+    learner.type("kubesim reconcile --restart kube-scheduler@1s")
     passes(learner)  # any consumer's restart rebuilds its read model
     learner.next()
     learner.type(
         "kubesim scale deployment/web --replicas=30",
         "kubesim reconcile",
-        "kubesim reconcile --restart replicaset-controller@1s",
+        "kubesim reconcile --restart kube-controller-manager@1s",
     )
     passes(learner)
     learner.next()
