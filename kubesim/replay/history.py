@@ -50,6 +50,7 @@ class Watch:
     prefixes: tuple[str, ...]
     node: str = ""
     latency: float = 0.0
+    kinds: tuple[str, ...] = ()
 
     def covers(self, key: str, node: str | None) -> bool:
         if not key.startswith(self.prefixes):
@@ -320,6 +321,7 @@ class History:
                 tuple(spec.get("prefixes") or ()),
                 spec.get("node") or "",
                 float(spec.get("latency") or 0.0),
+                tuple(spec.get("kinds") or ()),
             )
             watches.append(w)
             self.watches[name] = w

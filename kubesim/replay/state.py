@@ -24,6 +24,7 @@ from kubesim.replay.history import History, Watch, event_type, node_of
 from kubesim.replay.seek import ConsumerState, ReadSide, Seeker
 from kubesim.replay.why import link_of, produced_by, target_of
 from kubesim.store.base import Store
+from kubesim.view.plain import short_kinds
 from kubesim.view.state import (
     ChainStep,
     CommandRow,
@@ -214,6 +215,7 @@ class Timeline:
                     c.relists,
                     c.relist_objects,
                     c.relist_seconds * 1000,
+                    watches=short_kinds(w.kinds),
                 )
             )
             behind = coverage.between(c.revision, revision)

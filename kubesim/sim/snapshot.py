@@ -22,6 +22,7 @@ from kubesim.sim.follow import FollowChain
 from kubesim.sim.summary import api_reads_and_writes
 from kubesim.sim.workload import WorkloadIndex
 from kubesim.store.base import JournalEntry
+from kubesim.view.plain import short_kinds
 from kubesim.view.state import (
     CommandRow,
     Counts,
@@ -256,6 +257,7 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
                 rdata.get("objects", 0),
                 rdata.get("seconds", 0.0) * 1000,
                 followed=followed,
+                watches=short_kinds(i.kind.kind for i in c.informers.values()),
             )
         )
         behind = 0.0

@@ -45,7 +45,7 @@ KEYS: tuple[Key, ...] = (
         ("r",),
         "r",
         "restart",
-        "restart a controller (then its number): its projection is "
+        "restart a process (then its number): its projection is "
         "rebuilt from a fresh LIST, and the cost is shown",
     ),
     Key(

@@ -25,6 +25,11 @@ ELLIPSIS = "…"
 SHORT_KINDS = {k.kind: (k.short_names[0] if k.short_names else k.singular) for k in BUILTIN_KINDS}
 
 
+def short_kinds(kinds: Any) -> str:
+    """`Deployment, Pod` -> `deploy,po`: a consumer's kinds by kubectl's short names, sorted."""
+    return ",".join(sorted(SHORT_KINDS.get(k, k.lower()) for k in kinds))
+
+
 def plain_width(stream: Any = None) -> int:
     """The columns plain output may use: the terminal's width when `stream` (stdout) is one,
     else PIPE_WIDTH."""

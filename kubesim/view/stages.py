@@ -52,7 +52,7 @@ def render(state: StageState, width: int, height: int) -> RenderableType:
     caption, caption_h = caption_block(state.caption, compact) if state.caption else (None, 0)
     body_h = height - len(header) - caption_h - 1
     if state.show_help:
-        body: RenderableType = help_panel()
+        body: RenderableType = help_panel(state)
     elif compact:
         body = _compact_body(state, width, body_h)
     else:
@@ -138,7 +138,9 @@ def footer_line(state: StageState) -> Text:
     return out
 
 
-def help_panel() -> RenderableType:
+def help_panel(state: StageState | None = None) -> RenderableType:
+    """What the panels mean, who watches what (each consumer process and the kinds its one
+    informer cache holds), and the keys."""
     keys = Table(box=None, show_header=False, padding=(0, 2))
     keys.add_column(style="bold", no_wrap=True)
     keys.add_column()
@@ -152,13 +154,21 @@ def help_panel() -> RenderableType:
         ": the watch stream; every write is an event, delivered to each "
         "consumer that watches its kind (✓ received, … on its way).\n",
         ("Projection", "bold"),
-        ": each consumer's informer cache (its read model) and "
-        "workqueue, and its last reconcile.\n",
+        ": each consumer process's informer cache (its read model, one per process, shared "
+        "by its controllers), its controllers' workqueues, and its last reconcile.\n",
         ("Staleness", "bold"),
         ": how far each projection is behind the write model, and "
         "what the write model asks for that has not happened yet.",
     )
-    return Panel(Group(stages, Text(), keys), title="kubesim up: help", box=box.ROUNDED)
+    parts: list[RenderableType] = [stages, Text()]
+    if state is not None and any(p.watches for p in state.projections):
+        watches = Table(box=None, padding=(0, 2), header_style="bold")
+        watches.add_column("CONSUMER", no_wrap=True)
+        watches.add_column("WATCHES (one LIST and one WATCH per kind)")
+        for p in state.projections:
+            watches.add_row(p.consumer, p.watches)
+        parts += [watches, Text()]
+    return Panel(Group(*parts, keys), title="kubesim up: help", box=box.ROUNDED)
 
 
 # ----------------------------------------------------------------------------- layouts

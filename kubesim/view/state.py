@@ -91,6 +91,8 @@ class ProjectionRow:
     relist_objects: int = 0
     relist_ms: float = 0.0
     followed: bool = False
+    #: the kinds its informers watch, by kubectl's short names (`deploy,rs,po`)
+    watches: str = ""
 
 
 @dataclass

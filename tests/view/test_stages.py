@@ -31,6 +31,13 @@ CONSUMERS = [
     "kubectl",
 ]
 DEPLOY = "/registry/deployments/default/web"
+WATCHES = {
+    "kube-controller-manager": "cm,deploy,ep,ns,po,rs,svc",
+    "kube-scheduler": "no,ns,po,rs,svc",
+    "kubelet-node-1": "no,po",
+    "kubelet-node-2": "no,po",
+    "kubelet-node-3": "no,po",
+}
 
 
 def state(follow: bool = False, faults: bool = False, paused: bool = False) -> StageState:
@@ -168,6 +175,7 @@ def state(follow: bool = False, faults: bool = False, paused: bool = False) -> S
                 4,
                 0.4,
                 followed=follow and i == 0,
+                watches=WATCHES.get(c, "cm"),
             )
         )
         s.staleness.append(
@@ -246,8 +254,10 @@ def test_help_and_prompt():
     s = state()
     s.show_help = True
     s.prompt = "restart which consumer? 1-8, esc cancels"
-    text = render_text(s, 100, 30)
-    assert "restart a controller" in text and "Staleness" in text
+    text = render_text(s, 100, 40)
+    assert "restart a process" in text and "Staleness" in text
+    # who watches what: each process and the kinds of its one cache
+    assert "kube-controller-manager    cm,deploy,ep,ns,po,rs,svc" in text
     assert text.splitlines()[-1].startswith("restart which consumer?")
 
 
