@@ -24,7 +24,7 @@ count only what happened since the step began (its Mark), unless `since: lesson`
     journal:    {type: compaction}                        any journal entry type, by its fields
     projection: {consumer: kube-scheduler, has: [Pod, Node], lacks: [Deployment]}  its cache's kinds
     latency:    {consumer: kube-controller-manager, at_least: 1.0}   its --latency, seconds
-    lists:      {consumer: kube-controller-manager*, at_least: 13}  LIST requests (one per kind)
+    lists:      {consumer: kube-controller-manager*, at_least: 14}  LIST requests (one per kind)
     reads_per_write: {at_least: 3}   the summary's reads:writes for the last run
     owned:      {kind: Pod, owner: {kind: ReplicaSet, name: web-*}, has: [spec.nodeName], equals: 3}
                 objects whose controller ownerReference names a live owner (its uid)

@@ -120,5 +120,5 @@ def test_l11_sharing_must_be_switched_off(lesson):
     l11.step_done()
     l11.step_done()
     l11.do("kubesim scale deployment/web --replicas=3")
-    l11.do("kubesim reconcile")  # shared, as by default: 6 LISTs, not 13
+    l11.do("kubesim reconcile")  # shared, as by default: 7 LISTs, not 14
     assert "NOT YET" in l11.check()
