@@ -447,16 +447,25 @@ def behind(store: Store, consumer: str) -> int | None:
     return n
 
 
+def _started(spec: dict, ctx: CheckContext) -> dict[str, Any] | Result:
+    """What the consumer `spec["consumer"]` watched when the control plane last started since
+    the step began (its start entry), or the failing Result that says why there is nothing."""
+    starts = [e for e in ctx.journal(spec, ["controlplane"]) if e.verb == "start"]
+    if not starts:
+        return Result(False, "no control plane has started since this step began")
+    watch = ((starts[-1].data or {}).get("consumers") or {}).get(spec["consumer"])
+    if watch is None:
+        return Result(False, f"no consumer named {spec['consumer']} ran")
+    return watch
+
+
 def check_projection(spec: dict, ctx: CheckContext) -> Result:
     """What a consumer's read model holds: the kinds its informers list and watch, as journaled
     when the control plane last started (since this step began)."""
     name = spec["consumer"]
-    starts = [e for e in ctx.journal(spec, ["controlplane"]) if e.verb == "start"]
-    if not starts:
-        return Result(False, "no control plane has started since this step began")
-    watch = ((starts[-1].data or {}).get("consumers") or {}).get(name)
-    if watch is None:
-        return Result(False, f"no consumer named {name} ran")
+    watch = _started(spec, ctx)
+    if isinstance(watch, Result):
+        return watch
     prefixes = watch.get("prefixes", [])
     problems = []
     for kind in spec.get("has") or []:
@@ -477,12 +486,9 @@ def check_latency(spec: dict, ctx: CheckContext) -> Result:
     """The watch latency a consumer ran with (`--latency`, in seconds), as journaled when the
     control plane last started since this step began."""
     name = spec["consumer"]
-    starts = [e for e in ctx.journal(spec, ["controlplane"]) if e.verb == "start"]
-    if not starts:
-        return Result(False, "no control plane has started since this step began")
-    watch = ((starts[-1].data or {}).get("consumers") or {}).get(name)
-    if watch is None:
-        return Result(False, f"no consumer named {name} ran")
+    watch = _started(spec, ctx)
+    if isinstance(watch, Result):
+        return watch
     latency = float(watch.get("latency") or 0.0)
     wanted = float(spec.get("at_least", 0.0))
     return Result(
