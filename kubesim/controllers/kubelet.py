@@ -16,7 +16,7 @@ min(grace period, `kill_delay`) the kubelet deletes it with grace period 0, whic
 the store. A real kubelet takes as long as the containers need to exit, up to the grace period
 (30 s by default); kubesim shortens that to `kill_delay` (1 s) so scale-downs stay watchable.
 Readiness probes, restarts and terminal phases are not simulated. A Node without a Ready
-condition gets one. Built by controllers/__init__.py default_controllers; run by kubesim/sim.
+condition gets one. Built by controllers/__init__.py default_processes; run by kubesim/sim.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ DeletionObserved; label or owner changes re-evaluate the ReplicaSets concerned. 
 4. write status (replicas, fullyLabeledReplicas, readyReplicas, availableReplicas,
    observedGeneration) only when it changed (replicaset_status.py).
 
-Registered by controllers/__init__.py default_controllers; run by kubesim/sim.
+Registered by controllers/__init__.py default_processes; run by kubesim/sim.
 """
 
 from __future__ import annotations

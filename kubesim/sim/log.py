@@ -4,20 +4,22 @@
 virtual time and the revision, e.g.
 
     0.000s  r12    command    user apply Deployment default/web -> created
-    0.000s  r12    event      ADDED deployments default/web -> 5 consumers
-    0.010s  r13    reconcile  deployment-controller default/web (triggered by r12) -> wrote r13
+    0.000s  r12    event      ADDED deployments default/web -> kcm
+    0.010s  r13    reconcile  kcm/deployment default/web (triggered by r12) -> wrote r13
 
 Used by `kubesim reconcile` and by `kubesim up` without a TTY (or with --plain). Plain text only:
-no escape codes.
+no escape codes. It opens with one `process` line per consumer process (`kcm =
+kube-controller-manager, 5 controllers, one cache of 7 kinds`), and names every consumer one way
+in every line after it: `kcm/replicaset`, `kube-scheduler`, `kubelet-node-1`. The first refusal
+of a kind a healthy control plane meets (409 Conflict, AlreadyExists) gets a note saying why.
 
 Every line fits the width (`plain_width`: the terminal's on a terminal, 100 in a pipe), so
 nothing wraps. A line that is too long takes the first of its shorter forms that fits, in the
 order of what a learner can best spare: the "default/" namespace, then kubectl's short kinds
-(`rs/web-6c455b6594`), then a range for consecutive revisions (`wrote r11-r17`), then consumer
-names without "-controller" (receivers first, the actor last: the full names are what
-`--latency NAME=MS` takes), then a count of receivers ("3 consumers"); what still does not fit
-is cut with an ellipsis, the object's name first so that the outcome stays in view. Below 100
-columns the time, revision and stage columns are narrower too.
+(`rs/web-6c455b6594`), then a range for consecutive revisions (`wrote r11-r17`), then a count of
+receivers ("4 consumers"); what still does not fit is cut with an ellipsis, the object's name
+first so that the outcome stays in view. Below 100 columns the time, revision and stage columns
+are narrower too.
 """
 
 from __future__ import annotations
