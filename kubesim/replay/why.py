@@ -182,7 +182,7 @@ def target_of(link: Link) -> str:
 
 
 def command_text(link: Link) -> str:
-    """`kubesim apply` of web.yaml / kube-controller-manager/deployment's reconcile of default/web."""
+    """`kubesim apply` of web.yaml / kube-controller-manager/deployment's reconcile of web."""
     if link.actor == "user":
         text = f"`kubesim {link.verb}`"
         return text + (f" of {link.source}" if link.source else "")
