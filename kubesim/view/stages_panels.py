@@ -138,7 +138,7 @@ def projection_table(rows: list[ProjectionRow], compact: bool, costs: bool = Fal
     following = any(r.followed for r in rows)
     cols = [
         Col("#", right=True),
-        Col("CONSUMER", max_width=17 if compact else 22),
+        Col("CONSUMER", max_width=17 if compact else 23),
         Col("REV", right=True),
         Col("OBJ" if compact else "CACHED", right=True),
         Col("Q" if compact else "QUEUE", right=True),
@@ -198,7 +198,7 @@ def staleness_table(rows: list[StalenessRow], compact: bool, bar_width: int, nam
             row.insert(0, short_consumer(r.consumer) if compact else r.consumer)
         cells.append(row)
     if names:
-        cols.insert(0, Col("CONSUMER", max_width=17 if compact else 22))
+        cols.insert(0, Col("CONSUMER", max_width=17 if compact else 23))
     if following:
         cols.insert(0, _MARK_COL)
     return Grid(cols, _rows(rows, cells, following), header=True)
