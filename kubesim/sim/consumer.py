@@ -7,8 +7,8 @@ informer per kind for the whole process (one LIST and one WATCH per kind, one ca
 model, a projection) and one watch channel, with the faults that hit a process (latency, dropped
 watch, restart). Inside it, each `ControllerLoop` is one controller (the ReplicaSet controller of
 kube-controller-manager, say): its own workqueue, workers and API client, named
-`kube-controller-manager/replicaset` (a process that hosts a single controller is named by the
-process alone).
+`kube-controller-manager/replicaset` (a process that is its one controller, kube-scheduler, a
+kubelet or a user's controller, is named by the process alone).
 
 With `SimConfig.shared_informers` off, every controller gets a Consumer of its own (its own
 caches, LISTs and watches), which is how lesson 11 shows what sharing saves.
