@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -12,10 +10,8 @@ from kubesim.api.defaults import apply_defaults
 from kubesim.api.validation import check_types, validate_create
 from kubesim.model.errors import BadRequest
 from kubesim.model.kinds import builtin
+from tests.paths import CORPUS
 
-CORPUS = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "kubernetes-website-examples"
-)
 SHIRTS = CORPUS / "customresourcedefinition"
 
 SCHEMA = {

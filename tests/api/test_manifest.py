@@ -23,6 +23,7 @@ from kubesim.api.manifest import (
     read_manifests,
 )
 from kubesim.model.errors import InputError
+from tests.paths import CORPUS
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
 
@@ -397,10 +398,9 @@ def test_stdin_is_dash_and_named_stdin() -> None:
 
 
 def corpus_root() -> Path:
-    root = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kubernetes-website-examples"
-    if not (root / "INDEX.tsv").is_file():
-        pytest.fail(f"corpus not found at {root} (expected ../shared/corpus beside the repo)")
-    return root
+    if not (CORPUS / "INDEX.tsv").is_file():
+        pytest.fail(f"corpus not found at {CORPUS}")
+    return CORPUS
 
 
 def test_every_corpus_file_loads_with_its_document_count() -> None:

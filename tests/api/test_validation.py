@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,10 +11,8 @@ from kubesim.api.defaults import apply_defaults
 from kubesim.api.validation import check_types, validate_create, validate_status, validate_update
 from kubesim.model.errors import BadRequest, Invalid
 from kubesim.model.kinds import builtin
+from tests.paths import CORPUS
 
-CORPUS = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "kubernetes-website-examples"
-)
 DEPLOY, RS, POD, SVC = (builtin(k) for k in ("Deployment", "ReplicaSet", "Pod", "Service"))
 CM, NS, NODE = builtin("ConfigMap"), builtin("Namespace"), builtin("Node")
 

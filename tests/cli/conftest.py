@@ -17,10 +17,10 @@ import pytest
 
 from kubesim.cli.app import main
 from kubesim.store.sqlite import SqliteStore
+from tests.paths import CORPUS  # noqa: F401 - the CLI tests import it from here
 
 ESC = "\x1b"
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus" / "kubernetes-website-examples"
 
 Runner = Callable[..., tuple[int, str, str]]
 
