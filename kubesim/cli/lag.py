@@ -13,8 +13,8 @@ import time
 import typer
 
 from kubesim.cli import context
+from kubesim.client.staleness import unseen
 from kubesim.model.errors import KubesimError
-from kubesim.model.objects import loads
 
 
 def register(app: typer.Typer) -> None:
@@ -51,29 +51,21 @@ def lag_rows(store) -> tuple[list[list[str]], float, int]:
     now = max([e.time for e in entries] + [e.time for e in commands] + [start.time])
     if any(e.type == "controlplane" and e.verb == "stop" for e in entries):
         now = max(now, time.time())  # nothing consumes now: what is unseen waits on the wall
-    events = store.events(max(oldest_seen + 1, store.compact_revision()), "/registry/")
     rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS", "WATCHES"]]
     for name, watch in (start.data or {}).get("consumers", {}).items():
         revision = seen.get(name, 0)
-        unseen = [ev for ev in events if ev.revision > revision and _watches(watch, ev)]
+        behind = unseen(store, watch, revision)
         age = "-"  # nothing unseen
-        if unseen:
-            written = times.get(unseen[0].revision)
+        if behind.oldest is not None:
+            written = times.get(behind.oldest)
             age = f"{max(0.0, now - written):.3f}s" if written is not None else "unknown"
         kinds = ",".join(watch.get("kinds") or []) or "-"
         if watch.get("node"):
             kinds += f" (spec.nodeName={watch['node']})"
-        rows.append([name, f"r{revision}", str(len(unseen)), age, str(relists.get(name, 0)), kinds])
+        rows.append(
+            [name, f"r{revision}", str(behind.events), age, str(relists.get(name, 0)), kinds]
+        )
     return rows, now, current
-
-
-def _watches(watch: dict, ev) -> bool:
-    if not any(ev.key.startswith(p) for p in watch.get("prefixes", [])):
-        return False
-    node = watch.get("node")
-    if node:
-        return (loads(ev.value).get("spec") or {}).get("nodeName") == node
-    return True
 
 
 def generation_lag(api) -> list[list[str]]:

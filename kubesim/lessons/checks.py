@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api.server import ApiServer
+from kubesim.client.staleness import unseen
 from kubesim.model.errors import KubesimError
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import matches, parse_selector
@@ -425,6 +426,8 @@ def check_behind(spec: dict, ctx: CheckContext) -> Result:
 
 
 def behind(store: Store, consumer: str) -> int | None:
+    """Revisions of its kinds `consumer` has not received (kubesim.client.staleness, as `lag`
+    counts them), in the latest control plane run; None if it has not run."""
     starts = [e for e in store.journal(types=["controlplane"]) if e.verb == "start"]
     if not starts:
         return None
@@ -435,16 +438,7 @@ def behind(store: Store, consumer: str) -> int | None:
     seen = 0
     for e in store.journal(types=["delivery", "relist"], since_seq=start.seq, actor=consumer):
         seen = max(seen, e.revision)
-    first = max(seen + 1, store.compact_revision(), 1)
-    n = 0
-    for ev in store.events(first, "/registry/"):
-        if not any(ev.key.startswith(p) for p in watch.get("prefixes", [])):
-            continue
-        node = watch.get("node")
-        if node and (loads(ev.value).get("spec") or {}).get("nodeName") != node:
-            continue
-        n += 1
-    return n
+    return unseen(store, watch, seen).events
 
 
 def _started(spec: dict, ctx: CheckContext) -> dict[str, Any] | Result:

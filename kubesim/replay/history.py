@@ -52,6 +52,10 @@ class Watch:
     latency: float = 0.0
     kinds: tuple[str, ...] = ()
 
+    def watching(self) -> dict[str, Any]:
+        """The consumer's `watching()` record, as journaled (kubesim.client.staleness reads it)."""
+        return {"prefixes": list(self.prefixes), "node": self.node}
+
     def covers(self, key: str, node: str | None) -> bool:
         if not key.startswith(self.prefixes):
             return False
@@ -84,16 +88,6 @@ class Coverage:
     revisions: array = field(default_factory=lambda: array("q"))
     counts: array = field(default_factory=lambda: array("q"))
     live: set[str] = field(default_factory=set)
-
-    def between(self, after: int, upto: int) -> int:
-        """Events covered with after < revision <= upto."""
-        return max(0, bisect_right(self.revisions, upto) - bisect_right(self.revisions, after))
-
-    def first_after(self, after: int, upto: int) -> int | None:
-        i = bisect_right(self.revisions, after)
-        if i < len(self.revisions) and self.revisions[i] <= upto:
-            return self.revisions[i]
-        return None
 
     def objects_at(self, revision: int) -> int:
         i = bisect_right(self.revisions, revision) - 1

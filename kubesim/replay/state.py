@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from kubesim.client.staleness import unseen
 from kubesim.model.objects import controller_ref, loads
 from kubesim.replay.history import History, Watch, event_type, node_of
 from kubesim.replay.seek import ConsumerState, ReadSide, Seeker
@@ -218,10 +219,10 @@ class Timeline:
                     watches=short_kinds(w.kinds),
                 )
             )
-            behind = coverage.between(c.revision, revision)
-            oldest = coverage.first_after(c.revision, revision)
+            behind = unseen(self.store, w.watching(), c.revision, revision)
+            oldest = behind.oldest
             seconds = max(0.0, now - h.times[oldest]) if oldest is not None else 0.0
-            state.staleness.append(StalenessRow(w.name, behind, seconds))
+            state.staleness.append(StalenessRow(w.name, behind.events, seconds))
 
     def _workload(self, state: StageState, revision: int) -> None:
         """Deployments against their pods, and generations not yet observed, at `revision`."""

@@ -27,6 +27,7 @@ from kubesim.api.server import ApiServer, WatchEvent
 from kubesim.client.clientset import Client
 from kubesim.client.informer import Informer
 from kubesim.client.reflector import Reflector
+from kubesim.client.staleness import Unseen, unseen
 from kubesim.client.workqueue import RateLimitingQueue
 from kubesim.controllers.base import Controller, ControllerContext, InformerSpec
 from kubesim.sim.consumer import Consumer, ControllerLoop
@@ -200,6 +201,10 @@ class ControlPlane(ReadSide, Workers):
                 if loop.name == name:
                     return loop
         raise KeyError(name)
+
+    def staleness(self, consumer: Consumer) -> Unseen:
+        """How far `consumer`'s projection is behind the store, in revisions of its kinds."""
+        return unseen(self.store, consumer.watching(), consumer.revision)
 
     def controller_loops(self) -> list[ControllerLoop]:
         return [loop for c in self.consumers for loop in c.controllers]

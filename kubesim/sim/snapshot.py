@@ -35,6 +35,8 @@ from kubesim.view.state import (
 
 #: rows kept per panel: more than the tallest terminal shows
 KEEP = 60
+#: poll times kept, for how long ago an unseen revision was written
+POLLED_KEEP = 100_000
 
 
 @dataclass
@@ -60,6 +62,9 @@ class StageTracker:
         self.events: OrderedDict[int, _Event] = OrderedDict()
         self.relists: dict[str, JournalEntry] = {}
         self.reconciles: deque[JournalEntry] = deque(maxlen=keep * 4)
+        #: when the control plane polled each recent revision (how long ago a write was made,
+        #: on the plane's clock), bounded
+        self.polled_at: OrderedDict[int, float] = OrderedDict()
         self.workload = WorkloadIndex()
         self.workload.load(plane.api)
         self.follow: FollowChain | None = None
@@ -90,6 +95,9 @@ class StageTracker:
     # ----------------------------------------------------------------------------- observing
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
+            self.polled_at[item.revision] = self.plane.clock.now()
+            if len(self.polled_at) > POLLED_KEEP:
+                self.polled_at.popitem(last=False)
             md = item.obj["metadata"]
             self.events[item.revision] = _Event(
                 item.revision,
@@ -260,10 +268,11 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
                 watches=short_kinds(i.kind.kind for i in c.informers.values()),
             )
         )
-        behind = 0.0
-        if c.channel:
-            behind = max(0.0, now - (c.channel[0][0] - c.latency))
-        state.staleness.append(StalenessRow(c.name, len(c.channel), behind, followed=followed))
+        behind = plane.staleness(c)
+        written = tracker.polled_at.get(behind.oldest, now) if behind.oldest else now
+        state.staleness.append(
+            StalenessRow(c.name, behind.events, max(0.0, now - written), followed=followed)
+        )
     state.deployments = tracker.workload.deployments(6)
     state.generations = tracker.workload.unobserved(6)
     state.follow = follow.state() if follow else None

@@ -80,24 +80,25 @@ def summary_lines(
         width,
     )
     lines.append("")
-    return lines + consumer_table(plane.consumers, width) + [""] + controller_table(plane, width)
+    return lines + consumer_table(plane, width) + [""] + controller_table(plane, width)
 
 
-def consumer_table(consumers: list[Any], width: int) -> list[str]:
-    """One row per consumer process: its projection (one shared cache), the LISTs and watch
-    streams it opened (one per kind), the events delivered to it and its relists."""
+def consumer_table(plane: Any, width: int) -> list[str]:
+    """One row per consumer process: its projection (one shared cache) and how many revisions of
+    its kinds it has not seen, the LISTs and watch streams it opened (one per kind), the events
+    delivered to it and its relists."""
     rows = [
         [
             c.name,
             f"r{c.revision}",
-            str(len(c.channel)),
+            str(plane.staleness(c).events),
             str(c.cached_objects()),
             str(c.stats.lists),
             str(c.stats.watches),
             str(c.stats.deliveries),
             str(c.stats.relists),
         ]
-        for c in consumers
+        for c in plane.consumers
     ]
     return _fit_table(PROCESS_HEADERS, PROCESS_SHORT, rows, width)
 

@@ -98,9 +98,9 @@ class ProjectionRow:
 @dataclass
 class StalenessRow:
     consumer: str
-    #: events stored but not yet delivered to this consumer
+    #: revisions of its kinds after its projection's revision (kubesim.client.staleness)
     events_behind: int
-    #: age of the oldest undelivered event, in control plane seconds
+    #: age of the oldest of them, in control plane seconds
     seconds_behind: float
     followed: bool = False
 
