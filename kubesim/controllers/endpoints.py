@@ -252,7 +252,7 @@ class EndpointsController(Controller):
         labels = endpoints_labels(svc)
 
         current = self.endpoints.get(namespace, name)
-        desired = (
+        desired: Object = (
             deepcopy(current)
             if current is not None
             else {

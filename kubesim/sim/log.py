@@ -141,7 +141,7 @@ class StageLog:
         return f"{t - self.start:8.3f}s  {rev:<6} {stage:<10} "
 
     def _line(
-        self, t: float, revision: int | str, stage: str, forms: list[tuple[str, ...]]
+        self, t: float, revision: int | str, stage: str, forms: Sequence[tuple[str, ...]]
     ) -> None:
         prefix = self._prefix(t, revision, stage)
         self.write(prefix + fit(self.width - len(prefix), forms))
