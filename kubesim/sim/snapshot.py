@@ -35,8 +35,6 @@ from kubesim.view.state import (
 
 #: rows kept per panel: more than the tallest terminal shows
 KEEP = 60
-#: poll times kept, for how long ago an unseen revision was written
-POLLED_KEEP = 100_000
 
 
 @dataclass
@@ -57,14 +55,17 @@ class StageTracker:
         self.plane = plane
         self.keep = keep
         self.start = plane.clock.now()
+        #: the first revision this tracker sees polled: before it, it knows only the store
+        self.first_polled = plane.polled + 1
         self.commands: deque[JournalEntry] = deque(maxlen=keep)
         self.command_count = 0
         self.events: OrderedDict[int, _Event] = OrderedDict()
         self.relists: dict[str, JournalEntry] = {}
         self.reconciles: deque[JournalEntry] = deque(maxlen=keep * 4)
-        #: when the control plane polled each recent revision (how long ago a write was made,
-        #: on the plane's clock), bounded
-        self.polled_at: OrderedDict[int, float] = OrderedDict()
+        #: per consumer, (revision, time polled) of the events its watch covers that it may not
+        #: have seen yet: the revisions kubesim.client.staleness counts, kept as they are polled
+        #: so that a frame does not query the store (trimmed to the unseen ones each frame)
+        self.routed: dict[str, deque[tuple[int, float]]] = {}
         self.workload = WorkloadIndex()
         self.workload.load(plane.api)
         self.follow: FollowChain | None = None
@@ -95,9 +96,9 @@ class StageTracker:
     # ----------------------------------------------------------------------------- observing
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
-            self.polled_at[item.revision] = self.plane.clock.now()
-            if len(self.polled_at) > POLLED_KEEP:
-                self.polled_at.popitem(last=False)
+            now = self.plane.clock.now()
+            for consumer in self.plane.router.targets(item):
+                self.routed.setdefault(consumer.name, deque()).append((item.revision, now))
             md = item.obj["metadata"]
             self.events[item.revision] = _Event(
                 item.revision,
@@ -148,6 +149,18 @@ class StageTracker:
         if self.follow is not None:
             for entry in new:
                 self.follow.on_command(entry)
+
+    def unseen(self, consumer: Any, now: float) -> tuple[int, float]:
+        """How many revisions of its kinds `consumer` has not seen, and how long ago the oldest
+        was polled: kubesim.client.staleness's count (tests check they agree), from what this
+        tracker saw routed to it since the view started (earlier ones from the store)."""
+        routed = self.routed.setdefault(consumer.name, deque())
+        while routed and routed[0][0] <= consumer.revision:
+            routed.popleft()
+        if consumer.revision < self.first_polled:  # behind since before the view started
+            behind = self.plane.staleness(consumer)
+            return behind.events, now - self.start
+        return len(routed), (now - routed[0][1]) if routed else 0.0
 
     def say(self, message: str, seconds: float = 8.0) -> None:
         self.message = message
@@ -268,11 +281,8 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
                 watches=short_kinds(i.kind.kind for i in c.informers.values()),
             )
         )
-        behind = plane.staleness(c)
-        written = tracker.polled_at.get(behind.oldest, now) if behind.oldest else now
-        state.staleness.append(
-            StalenessRow(c.name, behind.events, max(0.0, now - written), followed=followed)
-        )
+        events, seconds = tracker.unseen(c, now)
+        state.staleness.append(StalenessRow(c.name, events, seconds, followed=followed))
     state.deployments = tracker.workload.deployments(6)
     state.generations = tracker.workload.unobserved(6)
     state.follow = follow.state() if follow else None
