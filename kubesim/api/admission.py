@@ -2,8 +2,10 @@
 
 - `NamespaceLifecycle`: a namespaced object is created only in a namespace that exists and is
   not terminating. Like the real plugin, which reads a namespace informer, an answer may be
-  reused for CACHE_SECONDS of wall time (the namespace controller cleans up after that race, as
-  in a cluster); the API server forgets a namespace it is terminating itself.
+  reused for CACHE_SECONDS on the API server's clock (the control plane's virtual clock on the
+  read side, so a seeded run gives the same answers however fast it runs; the namespace
+  controller cleans up after that race, as in a cluster); the API server forgets a namespace it
+  is terminating itself.
 - `allocate_cluster_ip`: a Service gets a free address of the service range (the ClusterIP
   allocator), unless it is headless or an ExternalName.
 
@@ -13,7 +15,7 @@ Called by api/server.py on create.
 from __future__ import annotations
 
 import random
-import time
+from collections.abc import Callable
 from typing import Any
 
 from kubesim.api.names import pick_cluster_ip
@@ -30,14 +32,15 @@ CACHE_SECONDS = 1.0
 
 
 class NamespaceLifecycle:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float]) -> None:
         self.store = store
+        self.clock = clock
         self._active: dict[str, float] = {}
 
     def admit(self, namespace: str | None) -> None:
         name = namespace or "default"
         seen = self._active.get(name)
-        if seen is not None and time.monotonic() - seen < CACHE_SECONDS:
+        if seen is not None and 0 <= self.clock() - seen < CACHE_SECONDS:
             return
         kv = self.store.get(NAMESPACE.key(None, name))
         if kv is None:
@@ -48,7 +51,7 @@ class NamespaceLifecycle:
             raise Forbidden(
                 f"unable to create new content in namespace {name} because it is being terminated"
             )
-        self._active[name] = time.monotonic()
+        self._active[name] = self.clock()
 
     def forget(self, name: str) -> None:
         """The namespace is being terminated: read it again next time."""

@@ -97,7 +97,7 @@ class ApiServer:
         self.clock = clock
         self.rng = rng or random.Random()
         self._registry: Registry | None = None
-        self.namespaces = NamespaceLifecycle(store)
+        self.namespaces = NamespaceLifecycle(store, clock)
         self._registry_rev = -1
         if store.current_revision() == 1:
             self._bootstrap()

@@ -200,10 +200,11 @@ class StageLog:
             self.commands(indent="  ")
         elif entry.type == "relist":
             data = entry.data or {}
-            tail = (
-                f": LIST {data.get('objects', 0)} objects "
-                f"({entry.outcome}) in {data.get('seconds', 0) * 1000:.1f} ms"
-            )
+            # objects and kinds, not wall milliseconds: the log is the same on every machine
+            # (the live view shows what a relist cost in wall time)
+            kinds = data.get("lists")
+            of = f" of {kinds} kind{'s' if kinds != 1 else ''}" if kinds else ""
+            tail = f": LIST {data.get('objects', 0)} objects{of} ({entry.outcome})"
             forms = [("", short_consumer(entry.actor), tail)]
             self._line(entry.time, entry.revision, "relist", forms)
         elif entry.type == "delivery" and self.verbose:

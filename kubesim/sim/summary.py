@@ -42,7 +42,11 @@ def api_reads_and_writes(plane: Any) -> tuple[int, int]:
 
 
 def summary_lines(
-    plane: Any, virtual: float, wall: float, settled: bool | None, width: int | None = None
+    plane: Any,
+    virtual: float,
+    wall: float | None,
+    settled: bool | None,
+    width: int | None = None,
 ) -> list[str]:
     width = width if width is not None else plain_width()
     t = plane.totals
@@ -62,7 +66,9 @@ def summary_lines(
             f"{pending.time - plane.clock.now():.0f}s (`--for` lets that time pass)"
         )
     headline = (
-        f"{state} after {virtual:.3f}s of virtual time ({wall:.3f}s wall){quiet}; "
+        f"{state} after {virtual:.3f}s of virtual time"
+        + (f" ({wall:.3f}s wall)" if wall is not None else "")
+        + f"{quiet}; "
         f"store at revision {plane.store.current_revision()}"
     )
     lines = ["", *textwrap.wrap(headline, width, break_on_hyphens=False)]

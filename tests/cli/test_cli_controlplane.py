@@ -60,6 +60,31 @@ def test_reconcile_with_the_same_seed_gives_the_same_history(run, store_path, tm
     assert histories[0] == histories[1] and len(histories[0]) > 30
 
 
+def test_reconcile_output_is_the_same_for_the_same_seed_and_store(run, tmp_path):
+    """Two stores that saw the same command, a second apart: `reconcile --seed 7` prints the same
+    text, to the last character, and journals the same entries at the same offsets in time."""
+    outputs, journals = [], []
+    for i in range(2):
+        os.environ["KUBESIM_STORE"] = str(tmp_path / f"d{i}.db")
+        run("apply", "-q", "-f", "-", stdin=WEB.encode())
+        time.sleep(0.05 * i)  # the command lands at another wall time
+        code, out, _ = run("reconcile", "--seed", "7", "--latency", "kube-scheduler=300")
+        assert code == 0
+        outputs.append(out)
+        with SqliteStore(str(tmp_path / f"d{i}.db")) as s:
+            entries = s.journal()
+            first = next(k for k, e in enumerate(entries) if e.type == "controlplane")
+            start = entries[first].time  # before it: the commands, on the wall clock
+            journals.append(
+                [
+                    (e.type, e.actor, e.target, e.outcome, e.revision, round(e.time - start, 6))
+                    for e in entries[first:]
+                ]
+            )
+    assert outputs[0] == outputs[1] and "settled" in outputs[0]
+    assert journals[0] == journals[1] and len(journals[0]) > 100
+
+
 def test_reconcile_refuses_an_unknown_consumer(run):
     code, _, err = run("reconcile", "--latency", "shceduler=100")
     assert code == 1
