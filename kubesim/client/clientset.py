@@ -24,6 +24,8 @@ Object = dict[str, Any]
 class ClientStats:
     #: writes that changed something (a no-op apply or patch is not counted)
     writes: int = 0
+    #: objects read from the API server past the informers (a GET is one, a LIST its items)
+    reads: int = 0
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Client:
     stats: ClientStats = field(default_factory=ClientStats)
     #: revisions written since the last `take_writes()` (the current reconcile's writes)
     written: list[tuple[int, str, str]] = field(default_factory=list)
+    #: objects read live since the last `take_reads()` (the current reconcile's reads)
+    read: int = 0
 
     def _record(self, result: WriteResult | DeleteResult, verb: str, key: str) -> None:
         if getattr(result, "changed", True):
@@ -42,6 +46,26 @@ class Client:
     def take_writes(self) -> list[tuple[int, str, str]]:
         writes, self.written = self.written, []
         return writes
+
+    def take_reads(self) -> int:
+        reads, self.read = self.read, 0
+        return reads
+
+    def get(self, kind: Kind, namespace: str | None, name: str) -> Object | None:
+        """A live GET past the informers (a quorum read: the garbage collector's check that an
+        owner is really gone); None when it does not exist. Counted as a read of the API."""
+        obj = self.api.try_get(kind, namespace, name)
+        self.stats.reads += 1
+        self.read += 1
+        return obj
+
+    def list(self, kind: Kind, namespace: str | None = None) -> list[Object]:
+        """A live LIST past the informers (the namespace controller's discovery of what is left
+        in a namespace). Its items are counted as reads of the API."""
+        objects, _ = self.api.list(kind, namespace)
+        self.stats.reads += len(objects)
+        self.read += len(objects)
+        return objects
 
     def create(self, obj: Object, journal_data: dict[str, Any] | None = None) -> Object:
         """POST; `journal_data` is added to the command's journal entry (e.g. a batch)."""

@@ -260,7 +260,7 @@ class GarbageCollector(Controller):
     def _live_get(self, kind: Kind, namespace: str | None, name: str) -> Object | None:
         """The GC's quorum read: the one read a controller makes past its informers."""
         self.live_gets += 1
-        return self.ctx.client.api.try_get(kind, namespace, name)
+        return self.ctx.client.get(kind, namespace, name)
 
     def _delete(self, kind: Kind, namespace: str | None, name: str, policy: str) -> None:
         try:

@@ -45,19 +45,19 @@ class NamespaceController(Controller):
         ns = self.namespaces.get(None, key)
         if ns is None or not ns["metadata"].get("deletionTimestamp"):
             return None
-        api = self.ctx.client.api
+        client = self.ctx.client
         remaining = 0
-        for kind in api.registry().kinds:
+        for kind in client.api.registry().kinds:
             if not kind.namespaced or kind.kind == "Event":
                 continue
-            objects, _ = api.list(kind, key)
+            objects = client.list(kind, key)
             for obj in objects:
                 remaining += 1
                 if not obj["metadata"].get("deletionTimestamp"):
                     self.ctx.client.delete(kind, key, obj["metadata"]["name"])
         if remaining:
             return RECHECK_SECONDS
-        events, _ = api.list(self.ctx.kinds("Event"), key)
+        events = client.list(self.ctx.kinds("Event"), key)
         for event in events:
             self.ctx.client.delete(self.ctx.kinds("Event"), key, event["metadata"]["name"])
 

@@ -91,6 +91,7 @@ class ReadSide:
             self.listed += c.relist_objects
             self.run_reads += c.relist_objects
         elif e.type == "reconcile":
+            self.run_reads += int((e.data or {}).get("reads", 0))  # live reads past the cache
             c.reconciles += 1
             controller = e.actor.rpartition("/")[2]
             target = e.target if name == e.actor else f"{controller} {e.target}"

@@ -70,6 +70,8 @@ class Totals:
     reconciles: int = 0
     writes: int = 0
     list_items: int = 0
+    #: objects controllers read from the API past their informers (live GETs and LISTs)
+    live_reads: int = 0
 
 
 class ControlPlane(ReadSide, Workers):

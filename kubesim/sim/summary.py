@@ -35,10 +35,13 @@ CONTROLLER_SHORT = ["CONTROLLER", "RECON", "NO-OP", "ERR", "WRITES"]
 
 def api_reads_and_writes(plane: Any) -> tuple[int, int]:
     """The one reads:writes figure kubesim shows (this summary, the live view's header, lesson
-    checks, replay): reads the API server served to the consumers (objects their LISTs returned
-    and watch events delivered) against the writes the control plane made. Cache reads are
+    checks, replay): reads the API server served to the consumers (objects their LISTs returned,
+    watch events delivered, and what controllers read live past their informers: the garbage
+    collector's GETs, the namespace controller's LISTs) against the writes the control plane
+    made. Cache reads are
     counted apart: the informer caches serve them, the API server never sees them."""
-    return plane.totals.list_items + plane.totals.deliveries, plane.totals.writes
+    t = plane.totals
+    return t.list_items + t.deliveries + t.live_reads, t.writes
 
 
 def summary_lines(
@@ -79,7 +82,8 @@ def summary_lines(
     )
     lines += _pack(
         [
-            f"reads: LIST items {t.list_items} + watch events delivered {t.deliveries}",
+            f"reads: LIST items {t.list_items} + watch events delivered {t.deliveries}"
+            + (f" + live reads {t.live_reads}" if t.live_reads else ""),
             f"reads:writes {ratio}",
             f"(and {plane.cache_reads()} cache reads, served by the informer caches)",
         ],

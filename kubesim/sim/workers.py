@@ -62,6 +62,8 @@ class Workers:
         if requeue_after is not None:
             self._enqueue_after(ctl, key, requeue_after)
         writes = ctl.client.take_writes()
+        reads = ctl.client.take_reads()
+        self.totals.live_reads += reads
         ctl.stats.reconciles += 1
         self.totals.reconciles += 1
         self.totals.writes += len(writes)
@@ -91,6 +93,7 @@ class Workers:
                     "triggers": triggers,
                     "writes": [list(w) for w in writes],
                     "duration": ctl.reconcile_duration,
+                    **({"reads": reads} if reads else {}),
                 },
             )
         )

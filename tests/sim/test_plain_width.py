@@ -126,19 +126,28 @@ def test_replay_blocks_fit(make_plane, tmp_path):
 def test_one_reads_writes_figure_in_summary_view_check_and_replay(make_plane, tmp_path):
     """The summary, the live view's header, a lesson's reads_per_write check and a replay frame
     of the run's last revision give the same reads and writes."""
+    from kubesim.api.delete import delete
     from kubesim.lessons.checks import CheckContext, Mark, check_reads_per_write
+    from kubesim.model.kinds import builtin
     from kubesim.replay.state import Timeline
     from kubesim.sim.snapshot import StageTracker, snapshot
     from kubesim.sim.summary import api_reads_and_writes
 
+    first = make_plane(SimConfig(seed=2, check_mutation=True), path=tmp_path / "fig.db")
+    apply_yaml(first, deployment(4))
+    assert first.run_until_settled()
+    first.record_stop()
+    # a cascading delete, then a new run: the garbage collector reads owners live, past its
+    # informers, and those reads count too
+    delete(first.api, builtin("Deployment"), "default", "web", propagation="Background")
+    mark = Mark(0, first.store.current_revision())
     plane = make_plane(
         SimConfig(seed=2, check_mutation=True), start=False, path=tmp_path / "fig.db"
     )
     tracker = StageTracker(plane)
-    mark = Mark(0, plane.store.current_revision())
-    apply_yaml(plane, deployment(4))
     plane.start()
     assert plane.run_until_settled()
+    assert plane.totals.live_reads > 0
     reads, writes = api_reads_and_writes(plane)
     assert reads > writes > 0
     header = snapshot(plane, tracker).header
