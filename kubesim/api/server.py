@@ -11,9 +11,11 @@ the replay tools. Client-side apply lives in api/apply.py, deletion in api/delet
 
 from __future__ import annotations
 
+import gc
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,20 @@ class WatchEvent:
     obj: dict[str, Any]
     revision: int
     key: str
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic GC off for a bulk decode. A LIST of 100,000 objects allocates millions
+    of dicts and lists; each allocation burst makes the GC scan everything allocated so far
+    again (more than half a relist's time), though JSON builds no reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def decode(kv: KeyValue) -> dict[str, Any]:
@@ -147,7 +163,8 @@ class ApiServer:
     ) -> tuple[list[dict[str, Any]], int]:
         """Objects of a kind (in one namespace, or all), and the list's resourceVersion."""
         kvs, rev = self.store.range(kind.prefix(namespace), revision)
-        items = [decode(kv) for kv in kvs]
+        with gc_paused():  # decoding is a burst of acyclic dicts: no cycles for the GC to find
+            items = [decode(kv) for kv in kvs]
         if selector:
             items = [o for o in items if matches(selector, o["metadata"].get("labels"))]
         return items, rev
