@@ -168,7 +168,9 @@ def check_consumer_names(plane, config) -> None:
 
 def reconcile_command(
     until_settled: bool = typer.Option(
-        True, "--until-settled", help="Run until nothing is left to do (the default)."
+        False,
+        "--until-settled",
+        help="Run until nothing is left to do (the default, without --steps or --for).",
     ),
     steps: int = typer.Option(None, "--steps", help="Run exactly N actions of the loop."),
     for_: str = typer.Option(
@@ -200,6 +202,8 @@ def reconcile_command(
     from kubesim.sim.runner import run_virtual
     from kubesim.sim.summary import summary_lines
 
+    if until_settled and (steps is not None or for_):
+        raise UsageError("--until-settled cannot be combined with --steps or --for")
     duration = parse_duration(for_) if for_ else None
     plane, config = build_plane(
         VirtualClock(virtual_start(context.api().store)),

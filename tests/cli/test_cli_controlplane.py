@@ -85,6 +85,14 @@ def test_reconcile_output_is_the_same_for_the_same_seed_and_store(run, tmp_path)
     assert journals[0] == journals[1] and len(journals[0]) > 100
 
 
+def test_until_settled_is_the_default_and_excludes_a_limit(run):
+    run("apply", "-q", "-f", "-", stdin=WEB.encode())
+    code, _, err = run("reconcile", "--until-settled", "--steps", "5")
+    assert code == 2 and "--until-settled cannot be combined with --steps or --for" in err
+    code, out, _ = run("reconcile", "--until-settled", "-q")
+    assert code == 0 and "settled" in out
+
+
 def test_reconcile_refuses_an_unknown_consumer(run):
     code, _, err = run("reconcile", "--latency", "shceduler=100")
     assert code == 1
