@@ -4,9 +4,10 @@ They never reach a shell: the CLI runs each through kubesim's own main(argv), in
 work dir, against the lesson's store. So a line must be `kubesim VERB ...` split by shlex, with
 VERB one of COMMANDS (not `lesson`, `up` or `demo`: a lesson does not drive lessons, nor start
 what runs until it is stopped), no `--store` (the lesson's store is the only one it uses), no
-shell operator (`;`, `&&`, `|`, `<`, `$(`, backquotes ...), and paths kept in the work dir
-(confine.py: every argument is checked as a path could be, so no option can lead out). The one
-redirection the engine does itself is a last `> FILE`: stdout written to FILE in the work dir.
+shell operator (`;`, `&&`, `|`, `<`, `$(`, backquotes ...), no `-` (standard input: the
+learner's terminal), and paths kept in the work dir (confine.py: every argument is checked as a
+path could be, so no option can lead out). The one redirection the engine does itself is a last
+`> FILE`: stdout written to FILE in the work dir (not in its .kubesim/).
 
 `parse(line)` returns a Command or raises CommandRefused with the reason; format.py calls it when
 a lesson is loaded (LessonFormatError naming the field), the CLI again before it runs a line.
@@ -72,7 +73,9 @@ def parse(line: str) -> Command:
     stdout_to = None
     if len(words) >= 2 and words[-2] == ">":
         stdout_to, words = words[-1], words[:-2]
-        _path(stdout_to)
+        reason = confine.file_problem(stdout_to)
+        if reason:
+            raise CommandRefused(f"> {reason}: lesson paths stay in the lesson's work dir")
     for word in words:
         used = next((s for s in SHELL if s in word), None)
         if used is not None:
@@ -88,6 +91,8 @@ def parse(line: str) -> Command:
         raise CommandRefused(f"kubesim {words[0]} is not a command a lesson may run")
     controllers = []
     for i, word in enumerate(words[1:], start=1):
+        if word == "-":
+            raise CommandRefused("- (standard input) is not read: a lesson command reads files")
         name, eq, value = word.partition("=")
         if name == "--store":
             raise CommandRefused("--store is not allowed: a lesson uses its own store")

@@ -4,8 +4,10 @@ it writes to).
 A lesson may come from anywhere ($KUBESIM_LESSONS_DIR), so every path it names (`files:`,
 `edit.file`, `edit.solution`, a command's `-f`, `--controller`, `> FILE` ...) must be relative,
 without `..`, and must resolve (symlinks followed) inside its root. `problem(value)` says what is
-wrong with a path as written; `inside(root, value)` is the resolved path, checked; `tree(root,
-value)` checks every entry under a directory too (a symlink in a copied folder). Each raises
+wrong with a path as written, `file_problem(value)` with a file the lesson writes in its work dir
+(not the work dir itself, nor its .kubesim/ where the store is); `inside(root, value)` is the
+resolved path, checked; `tree(root, value)` checks every entry under a directory too (a symlink in
+a copied folder). Each raises
 PathEscape with the reason; format.py turns it into a LessonFormatError naming the lesson file
 and the field, the runner and the CLI check again where they write (defence in depth).
 """
@@ -29,6 +31,19 @@ def problem(value: str) -> str | None:
         return f"{value} is an absolute path"
     if ".." in PurePosixPath(value.replace("\\", "/")).parts:
         return f"{value} goes up with .."
+    return None
+
+
+def file_problem(value: str) -> str | None:
+    """What is wrong with `value` as a file the lesson writes in its work dir (None: nothing)."""
+    reason = problem(value)
+    if reason:
+        return reason
+    parts = PurePosixPath(value.replace("\\", "/")).parts
+    if not parts:
+        return f"{value} names the folder itself, not a file in it"
+    if parts[0] == ".kubesim":
+        return f"{value} is in .kubesim/, where kubesim keeps the lesson's store"
     return None
 
 

@@ -213,6 +213,9 @@ def _confine(lesson: Lesson, where: str) -> None:
 
     def path(at: str, field_name: str, value: str, tree: bool = False) -> None:
         try:
+            reason = None if field_name == "edit.solution" else confine.file_problem(value)
+            if reason:
+                raise confine.PathEscape(reason)
             (confine.tree if tree else confine.inside)(lesson.path, value)
         except confine.PathEscape as e:
             raise LessonFormatError(

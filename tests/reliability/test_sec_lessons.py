@@ -234,6 +234,15 @@ ESCAPES = {
         "..",
     ),
     "evidence: not kubesim": (_set(1, "evidence", ["cat /etc/passwd"]), "evidence", "kubesim"),
+    "files: the folder itself": (_files("."), "files", "names the folder itself"),
+    "files: over the store": (_files(".kubesim/store.db"), "files", "in .kubesim/"),
+    "edit.file: the store": (_edit(file=".kubesim/store.db"), "edit.file", "in .kubesim/"),
+    "run: > the store": (
+        _set(1, "run", ["kubesim get configmaps -o yaml > .kubesim/store.db"]),
+        "run",
+        "in .kubesim/",
+    ),
+    "run: -f - (the terminal)": (_set(1, "run", ["kubesim apply -f -"]), "run", "standard input"),
 }
 
 
@@ -380,3 +389,42 @@ def test_the_runner_refuses_a_line_that_was_never_loaded(tmp_path):
     assert list(outside.iterdir()) == []
     assert run_kubesim("kubesim version > v.txt", work, store).code == 0
     assert "Kubernetes" in (work / "v.txt").read_text()
+
+
+def test_random_command_lines_are_either_safe_or_refused_cleanly():
+    """2,000 seeded lines built from kubesim words, paths and shell pieces: parse() refuses
+    with CommandRefused (never another error), or what it returns has no shell operator, no
+    --store and no path that leaves the work dir."""
+    import random
+
+    from kubesim.lessons import confine
+    from kubesim.lessons.commands import SHELL, CommandRefused, parse
+
+    pieces = [
+        "kubesim", "get", "apply", "-f", "web.yaml", "--controller", "mirror.py", "reconcile",
+        "lesson", "up", ">", ">>", ";", "&&", "|", "<", "$(id)", "`id`", "/etc/passwd", "..",
+        "../x", "a/../../b", "~/x", "--store", "--store=x.db", "-f/etc", "--copy=/tmp", "-",
+        "'a b'", '"', "'", "x=y", "-o", "yaml", "deployment/web", "\\x", "--filename=../y",
+    ]  # fmt: skip
+    rng = random.Random(10)
+    accepted = 0
+    for _ in range(2000):
+        words = [rng.choice(pieces) for _ in range(rng.randint(1, 7))]
+        if rng.random() < 0.5:
+            words.insert(0, rng.choice(["get", "apply", "reconcile", "manifests"]))
+        if rng.random() < 0.8:
+            words.insert(0, "kubesim")
+        line = " ".join(words)
+        try:
+            command = parse(line)
+        except CommandRefused:
+            continue
+        accepted += 1
+        assert not any(s in w for w in command.argv for s in SHELL), line
+        assert not any(w.startswith("--store") for w in command.argv), line
+        for w in command.argv:
+            for value in (w, w.split("=", 1)[-1], w[2:] if w[:1] == "-" else w):
+                assert not value or confine.problem(value) is None, line
+        if command.stdout_to is not None:
+            assert confine.file_problem(command.stdout_to) is None, line
+    assert accepted > 100  # the generator does reach lines that are fine
