@@ -45,8 +45,9 @@ COMMANDS = frozenset(
         "manifests",
     }
 )
-#: characters a shell would act on; kubesim runs no shell, so a lesson may not use them
-SHELL = (";", "&", "|", "<", ">", "`", "$(", "\n")
+#: what a shell would act on (longest first, to name it); kubesim runs no shell, so a lesson may
+#: not use them
+SHELL = ("&&", "||", ">>", "$(", ";", "&", "|", "<", ">", "`", "\n")
 
 
 class CommandRefused(KubesimError):
@@ -80,8 +81,8 @@ def parse(line: str) -> Command:
         used = next((s for s in SHELL if s in word), None)
         if used is not None:
             raise CommandRefused(
-                f"{used.strip() or 'a newline'!r} is not run: lesson commands run without a shell "
-                "(only a last `> FILE` is supported)"
+                f"{used.strip() or 'a newline'!r} is a shell operator, and lesson commands run "
+                "without a shell (only a last `> FILE` is supported)"
             )
     if not words or words[0].startswith("-"):
         if any(w == "--store" or w.startswith("--store=") for w in words):
