@@ -94,22 +94,19 @@ def register(app: typer.Typer) -> None:
 # ------------------------------------------------------------------------------- running commands
 def run_kubesim(command: str, cwd: Path, store: Path):
     """Run one `kubesim ...` line in-process, in `cwd`, against `store`; capture its output.
-    A trailing `> FILE` writes stdout to FILE (in cwd), as a shell would."""
+    No shell: the line is checked as a lesson's commands are (kubesim/lessons/commands.py), and
+    a last `> FILE` writes stdout to FILE in cwd (never outside it), as a shell would."""
     import io
-    import shlex
     from contextlib import redirect_stderr, redirect_stdout
 
     from kubesim.cli.app import main
+    from kubesim.lessons import confine
+    from kubesim.lessons.commands import parse
     from kubesim.lessons.runner import CommandOutput
 
-    argv = shlex.split(command)
-    if not argv or argv[0] != "kubesim":
-        raise KubesimError(f"lesson command must start with kubesim: {command}")
-    argv = argv[1:]
-    target = None
-    if ">" in argv:
-        i = argv.index(">")
-        target, argv = argv[i + 1], argv[:i]
+    parsed = parse(command)
+    argv = parsed.argv
+    target = None if parsed.stdout_to is None else confine.inside(cwd, parsed.stdout_to)
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_cwd = os.environ.get("KUBESIM_STORE"), os.getcwd()
     os.environ["KUBESIM_STORE"] = str(store)
@@ -131,7 +128,7 @@ def run_kubesim(command: str, cwd: Path, store: Path):
             os.environ["KUBESIM_STORE"] = saved_env
     stdout = out.getvalue()
     if target is not None:
-        (cwd / target).write_text(stdout, encoding="utf-8")
+        target.write_text(stdout, encoding="utf-8")
         stdout = ""
     return CommandOutput(code, stdout, err.getvalue())
 
@@ -176,6 +173,56 @@ def say(lines: list[str]) -> None:
 
     for line in wrap(lines):
         context.out(line)
+
+
+# ------------------------------------------------------------------------------- trust
+TRUST = typer.Option(
+    False,
+    "--trust",
+    help="Run a lesson that is not kubesim's own (KUBESIM_LESSONS_DIR) without asking: "
+    "review its commands first. Also KUBESIM_TRUST_LESSONS=1.",
+)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and not os.environ.get("CI")
+
+
+def _allow(lesson, *, trust: bool = False, state=None, again: str = "") -> None:
+    """Before a lesson runs any command or loads any controller: kubesim's own lessons run;
+    another one runs with --trust (or KUBESIM_TRUST_LESSONS=1), or after the learner, shown
+    everything it will run, says yes on a terminal; that yes (or --trust) is remembered in
+    `state` for this lesson as it is now. Auto mode (no `state`) never asks."""
+    from kubesim.lessons import progress
+    from kubesim.lessons import trust as trusting
+
+    if trusting.bundled(lesson):
+        return
+    digest = trusting.fingerprint(lesson)
+    lp = state.of(lesson.id) if state is not None else None
+    if trust or trusting.trusted_by_env() or (lp is not None and lp.trusted == digest):
+        if lp is not None and lp.trusted != digest:
+            lp.trusted = digest
+            progress.save(state)
+        return
+    for line in trusting.plan(lesson):
+        context.err(line)
+    if lp is not None and _interactive():
+        try:
+            answer = input("Run this lesson's commands and controllers? [y/N] ").strip().lower()
+        except EOFError:
+            answer = ""
+        if answer in ("y", "yes"):
+            lp.trusted = digest
+            progress.save(state)
+            return
+    changed = " (it changed since you trusted it)" if lp is not None and lp.trusted else ""
+    raise KubesimError(
+        f"lesson {lesson.id} is not one of kubesim's own{changed}: nothing run",
+        hint=f"review what it runs (above, and {lesson.path}), then: "
+        f"{again or f'kubesim lesson start {lesson.number}'} --trust "
+        f"(or {trusting.ENV}=1)",
+    )
 
 
 # ------------------------------------------------------------------------------- state
@@ -329,12 +376,14 @@ def start_command(
     step: int = typer.Option(
         None, "--step", help="Start at this step (the lesson performs the steps before it)."
     ),
+    trust: bool = TRUST,
 ) -> None:
     from kubesim.lessons import progress, runner
     from kubesim.lessons.format import find_lesson
 
     lesson = find_lesson(lesson_id)
     state = progress.load()
+    _allow(lesson, trust=trust, state=state)
     lp = state.of(lesson.id)
     if step is not None and not 1 <= step <= len(lesson.steps):
         raise UsageError(f"--step must be between 1 and {len(lesson.steps)}")
@@ -393,6 +442,7 @@ def answer_command(letter: str = typer.Argument(..., help="a, b, c or d")) -> No
 
 def check_command() -> None:
     state, lesson = _active()
+    _allow(lesson, state=state)
     if not _check(state, lesson):
         raise typer.Exit(1)
 
@@ -429,6 +479,7 @@ def step_reset_command() -> None:
     from kubesim.lessons import progress, runner
 
     state, lesson = _active()
+    _allow(lesson, state=state)
     lp = state.of(lesson.id)
     ws = runner.Workspace.of(lesson)
     if not runner.restore_step_start(ws):
@@ -451,6 +502,7 @@ def next_command() -> None:
     from kubesim.lessons import progress
 
     state, lesson = _active()
+    _allow(lesson, state=state)
     lp = state.of(lesson.id)
     if lp.step not in lp.passed and not _check(state, lesson):
         raise typer.Exit(1)
@@ -462,6 +514,7 @@ def next_command() -> None:
 
 def reset_command(
     lesson_id: str = typer.Argument(None, metavar="[ID]", help="Default: the active lesson."),
+    trust: bool = TRUST,
 ) -> None:
     from kubesim.lessons import progress, runner
     from kubesim.lessons.format import find_lesson
@@ -473,6 +526,7 @@ def reset_command(
             "no lesson is active: name the lesson to reset, e.g. kubesim lesson reset 1"
         )
     lesson = find_lesson(ident)
+    _allow(lesson, trust=trust, state=state, again=f"kubesim lesson reset {lesson.number}")
     ws = runner.Workspace.of(lesson)
     runner.prepare(lesson, ws, run_kubesim)
     state.lessons[lesson.id] = lp = state.of(lesson.id).kept()
@@ -491,6 +545,7 @@ def run_command(
     lesson_id: str = typer.Argument(..., metavar="ID"),
     auto: bool = typer.Option(False, "--auto", help="Perform every step and check it."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every command's output."),
+    trust: bool = TRUST,
 ) -> None:
     from kubesim.lessons import runner
     from kubesim.lessons.format import find_lesson
@@ -501,6 +556,7 @@ def run_command(
             "lesson yourself: kubesim lesson start ID)"
         )
     lesson = find_lesson(lesson_id)
+    _allow(lesson, trust=trust, again=f"kubesim lesson run {lesson.number} --auto")
     context.out(f"Lesson {lesson.number}: {lesson.title} (auto mode)")
 
     def on_step(report) -> None:
@@ -530,12 +586,20 @@ def watch_command() -> None:
     from kubesim.lessons.watchmode import watch
 
     state, lesson = _active()
+    _allow(lesson, state=state)
     watch(state, lesson, run=run_kubesim, out=context.out, check=lambda: _check(state, lesson))
 
 
-def dev_check() -> None:
+def dev_check(trust: bool = TRUST) -> None:
+    from kubesim.lessons.format import LessonFormatError, lesson_dirs, load_lesson
     from kubesim.lessons.lint import lint_all
 
+    for path in lesson_dirs():
+        try:
+            lesson = load_lesson(path)
+        except LessonFormatError:
+            continue  # lint_all reports it, and runs nothing of it
+        _allow(lesson, trust=trust, again="kubesim lesson dev check")
     problems = lint_all(run_kubesim, out=context.out)
     if problems:
         for p in problems:

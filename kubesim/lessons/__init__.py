@@ -3,7 +3,13 @@
 Content is data (`lessons/NN-slug/lesson.yaml` plus manifests, shipped as package data); this
 package holds no lesson text. Modules, one job each:
 
-- format.py    the lesson.yaml schema (format 1) and its version check; finding lessons
+- format.py    the lesson.yaml schema (format 1) and its version check; finding lessons; refusing
+               a lesson whose paths or commands reach out of it
+- confine.py   lesson paths stay in the lesson's folder and its work dir (no absolute path, no
+               `..`, no symlink out)
+- commands.py  the command lines a lesson may run: `kubesim VERB ...`, split by shlex, no shell
+- trust.py     a lesson that is not kubesim's own: what it will run, and the fingerprint of the
+               learner's yes (the CLI asks, or wants --trust)
 - checks.py    declarative checks that read the store and the journal (never what was typed)
 - runner.py    workspaces, start state (files + setup), step marks, the copy a step reset puts
                back, performing and checking steps, auto mode
@@ -43,6 +49,11 @@ Design decisions:
   `kubesim up` in another terminal. Each `kubesim reconcile` starts every controller afresh with
   a LIST, and lessons say so where it matters. Steps may instead list `lesson_runs`: commands the
   lesson performs itself, for things no kubectl command does (compaction, for example).
+- Lessons from elsewhere ($KUBESIM_LESSONS_DIR) are untrusted input: every path they name is
+  confined to their folder (sources) and work dir (targets), their commands are kubesim's own,
+  run in-process with no shell, and before one of them runs any command or loads a controller
+  the CLI shows what it will run and asks (no terminal, auto mode, CI: `--trust` or
+  KUBESIM_TRUST_LESSONS=1, or nothing runs). kubesim's own lessons run as they are.
 - Auto mode performs every step (the edit's solution file, `lesson_runs`, then `run`) through the
   CLI's main(argv) in-process, via a CommandRunner the CLI hands in (lessons never import cli),
   deterministic because each reconcile is seeded. It requires each check to fail before its

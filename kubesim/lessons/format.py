@@ -189,7 +189,7 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonFormatError(f"{where}: a lesson needs at least one step")
     steps = [_step(s, i + 1, where) for i, s in enumerate(raw_steps)]
     files = _list(data, "files", where, str) if "files" in data else _default_files(path)
-    return Lesson(
+    lesson = Lesson(
         id=path.name,
         number=int(number),
         title=_str(data, "title", where),
@@ -200,6 +200,46 @@ def load_lesson(path: Path) -> Lesson:
         files=files,
         setup=_list(data, "setup", where, str),
     )
+    _confine(lesson, where)
+    return lesson
+
+
+def _confine(lesson: Lesson, where: str) -> None:
+    """Every path stays in the lesson's folder (what it copies) or its work dir (what it
+    writes); every command is one kubesim may run (commands.py). Checked before anything is
+    copied or run, so a lesson that breaks either is refused whole."""
+    from kubesim.lessons import confine
+    from kubesim.lessons.commands import CommandRefused, parse
+
+    def path(at: str, field_name: str, value: str, tree: bool = False) -> None:
+        try:
+            reason = None if field_name == "edit.solution" else confine.file_problem(value)
+            if reason:
+                raise confine.PathEscape(reason)
+            (confine.tree if tree else confine.inside)(lesson.path, value)
+        except confine.PathEscape as e:
+            raise LessonFormatError(
+                f"{at}: {field_name}: {e}: lesson paths stay inside the lesson"
+            ) from None
+
+    def command(at: str, field_name: str, line: str) -> None:
+        try:
+            parse(line)
+        except CommandRefused as e:
+            raise LessonFormatError(f"{at}: {field_name}: `{line}`: {e}") from None
+
+    for name in lesson.files:
+        path(where, "files", name, tree=True)
+    for line in lesson.setup:
+        command(where, "setup", line)
+    for step in lesson.steps:
+        at = f"{where}: step {step.number}"
+        if step.edit is not None:
+            path(at, "edit.file", step.edit.file)
+            path(at, "edit.solution", step.edit.solution)
+        for field_name in ("run", "lesson_runs", "watch", "evidence"):
+            for line in getattr(step, field_name):
+                command(at, field_name, line)
 
 
 def _default_files(path: Path) -> list[str]:

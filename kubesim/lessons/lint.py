@@ -3,12 +3,13 @@
 Static checks per lesson: the format loads; ids (folder numbers) are unique; every step has a
 check, at least one hint, and an action (a command to type, a command the lesson runs, or a file
 to edit); each check names a known check type; predictions have 2-4 options and a valid answer;
-commands start with `kubesim`; evidence commands only read; edit solutions exist; a recap and a
-real-cluster pointer exist; manifests parse as kubectl would read them; a `show`'s caption fits
-78 columns (format.py checks the rest of its form). Then the dynamic check: auto mode in a
-temporary work dir, where the state before each step must not already pass its check, every
-check must pass after its action, and every `show` must draw a frame there (at a revision the
-store has reached). Returns the problems (empty: all fine).
+evidence commands only read (format.py has already refused any command but kubesim's and any
+path out of the lesson); edit solutions exist; a recap and a real-cluster pointer exist;
+manifests parse as kubectl would read them; a `show`'s caption fits 78 columns (format.py checks
+the rest of its form). Then the dynamic check: auto mode in a temporary work dir, where the state
+before each step must not already pass its check, every check must pass after its action, and
+every `show` must draw a frame there (at a revision the store has reached). Returns the problems
+(empty: all fine).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from kubesim.lessons import runner
 from kubesim.lessons.checks import CHECKS
+from kubesim.lessons.commands import parse
 from kubesim.lessons.format import Lesson, LessonFormatError, lesson_dirs, load_lesson
 
 READ_ONLY = {"get", "describe", "history", "lag", "watch", "version", "manifests"}
@@ -32,8 +34,6 @@ def lint_static(lesson: Lesson) -> list[str]:
     for name in lesson.files:
         if not (lesson.path / name).exists():
             problems.append(f"{where}: files: {name} does not exist")
-    for command in lesson.setup:
-        problems += _command(f"{where}: setup", command)
     problems += _manifests(lesson)
     for step in lesson.steps:
         at = f"{where}: step {step.number} ({step.title})"
@@ -47,8 +47,6 @@ def lint_static(lesson: Lesson) -> list[str]:
             problems.append(f"{at}: no hint")
         if not (step.run or step.lesson_runs or step.edit):
             problems.append(f"{at}: no action (run, lesson_runs or edit)")
-        for command in [*step.run, *step.lesson_runs, *step.watch, *step.evidence]:
-            problems += _command(at, command)
         for command in step.evidence:
             verb = command.split()[1] if len(command.split()) > 1 else ""
             if verb not in READ_ONLY:
@@ -56,7 +54,7 @@ def lint_static(lesson: Lesson) -> list[str]:
         if step.edit and not (lesson.path / step.edit.solution).is_file():
             problems.append(f"{at}: edit solution {step.edit.solution} does not exist")
         made = any(
-            c.rstrip().endswith(f"> {step.edit.file}")
+            parse(c).stdout_to == step.edit.file
             for s in lesson.steps
             for c in s.run
             if step.edit and s.number < step.number
@@ -94,12 +92,6 @@ def lint_show(lesson: Lesson, report: runner.StepReport, ws: runner.Workspace) -
         return [f"{at}: cannot draw the frame: {type(e).__name__}: {e}"]
     finally:
         store.close()
-    return []
-
-
-def _command(at: str, command: str) -> list[str]:
-    if not command.startswith("kubesim "):
-        return [f"{at}: command does not start with kubesim: {command}"]
     return []
 
 

@@ -51,6 +51,8 @@ class LessonProgress:
     completed: bool = False
     #: step -> whether the learner's first answer to its prediction was right (never rewritten)
     first_try: dict[str, bool] = field(default_factory=dict)
+    #: the fingerprint of a lesson from elsewhere that the learner agreed to run (trust.py)
+    trusted: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -65,8 +67,10 @@ class LessonProgress:
 
     def kept(self) -> LessonProgress:
         """A fresh start of this lesson (review, reset) that keeps the record: finished or
-        not, and the first-try prediction answers."""
-        return LessonProgress(completed=self.completed, first_try=dict(self.first_try))
+        not, the first-try prediction answers, and the learner's trust in it."""
+        return LessonProgress(
+            completed=self.completed, first_try=dict(self.first_try), trusted=self.trusted
+        )
 
     def answer(self, step: int, choice: int, right: int) -> None:
         """Record a prediction answer (1-based `choice`; `right`: the correct option); only

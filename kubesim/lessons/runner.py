@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kubesim.lessons import progress
+from kubesim.lessons import confine, progress
 from kubesim.lessons.checks import CheckContext, Mark, Result, current_mark, evaluate_all
 from kubesim.lessons.format import Lesson, Step
 
@@ -180,12 +180,13 @@ def prepare(lesson: Lesson, ws: Workspace, run: CommandRunner) -> Mark:
     work = ws.dir
     work.mkdir(parents=True, exist_ok=True)
     _empty(work)
-    for name in lesson.files:
-        src = lesson.path / name
+    for name in lesson.files:  # checked when the lesson was loaded, and again here
+        src, dst = confine.tree(lesson.path, name), confine.inside(work, name)
+        dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, work / name)
+            shutil.copytree(src, dst)
         else:
-            shutil.copy2(src, work / name)
+            shutil.copy2(src, dst)
     for command in lesson.setup:
         run_checked(command, ws, run)
     return mark_now(ws)
@@ -205,7 +206,9 @@ def apply_edit(lesson: Lesson, step: Step, ws: Workspace) -> None:
     """Auto mode's stand-in for the learner editing a file: copy the solution over it."""
     if step.edit is None:
         return
-    shutil.copy2(lesson.path / step.edit.solution, ws.dir / step.edit.file)
+    shutil.copy2(
+        confine.inside(lesson.path, step.edit.solution), confine.inside(ws.dir, step.edit.file)
+    )
 
 
 def perform(

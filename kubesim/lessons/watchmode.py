@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from kubesim.lessons import runner
+from kubesim.lessons import confine, runner
 from kubesim.lessons.checks import Mark
 from kubesim.lessons.format import Lesson
 
@@ -69,10 +69,10 @@ def controller_errors(ws: runner.Workspace, since: Mark) -> list[str]:
         if head in out:
             continue
         out.append(head)
-        source = ws.dir / m["file"]
         try:
+            source = confine.inside(ws.dir, m["file"])
             line = source.read_text(encoding="utf-8").splitlines()[int(m["line"]) - 1]
-        except (OSError, IndexError, UnicodeDecodeError):
+        except (confine.PathEscape, OSError, IndexError, UnicodeDecodeError):
             continue
         out.append(f"  {m['line']:>4} | {line.rstrip()}")
     return out

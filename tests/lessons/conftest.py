@@ -20,7 +20,10 @@ def lesson_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def fixture_lessons(monkeypatch) -> Path:
+    """The small lessons in fixtures/, trusted as their author would (they are not kubesim's
+    own: tests/reliability/test_sec_lessons.py checks what happens without trust)."""
     monkeypatch.setenv("KUBESIM_LESSONS_DIR", str(FIXTURES))
+    monkeypatch.setenv("KUBESIM_TRUST_LESSONS", "1")
     return FIXTURES
 
 
