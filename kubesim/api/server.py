@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -170,8 +170,8 @@ class ApiServer:
         return items, rev
 
     def watch(
-        self, kinds: list[Kind], after_revision: int, limit: int | None = None
-    ) -> list[WatchEvent]:
+        self, kinds: Sequence[Kind], after_revision: int, limit: int | None = None
+    ) -> Sequence[WatchEvent]:
         """Events strictly after `after_revision` (the API's watch is exclusive, etcd's is not)."""
         by_prefix = {k.prefix(): k for k in kinds}
         out: list[WatchEvent] = []

@@ -10,6 +10,7 @@ commands written by other processes within milliseconds, and stops on Ctrl-C or 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -245,10 +246,12 @@ def reconcile_command(
 
 def virtual_start(store) -> float:
     """Where `reconcile`'s virtual clock starts: the time of the store's latest journal entry
-    (the last command, or the end of the last run). Timestamps then follow on from the store's
-    story, and the same seed on the same store gives the same run, to the journal's times."""
+    (the last command, or the end of the last run), rounded up to a whole second. Timestamps
+    then follow on from the store's story, and the same seed on the same store gives the same
+    run: Kubernetes' timestamps have whole seconds, so a start at a fraction of one would shift
+    every timer computed from them (a Deployment's progress deadline) by that fraction."""
     latest = store.journal(min_revision=store.current_revision())
-    return max((e.time for e in latest), default=0.0)
+    return float(math.ceil(max((e.time for e in latest), default=0.0)))
 
 
 def _schedule_restarts(plane, values: list[str]) -> None:
@@ -335,7 +338,11 @@ def up_command(
     if not live:
         from kubesim.sim.log import StageLog
 
-        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
+        def write(line: str) -> None:
+            context.out(line)
+            sys.stdout.flush()
+
+        log = StageLog(plane, write, verbose=verbose)
         context.note(
             f"control plane up against {context.store_path()} at speed {speed:g} "
             "(Ctrl-C to stop); apply manifests from another terminal"

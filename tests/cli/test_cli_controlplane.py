@@ -67,7 +67,7 @@ def test_reconcile_output_is_the_same_for_the_same_seed_and_store(run, tmp_path)
     for i in range(2):
         os.environ["KUBESIM_STORE"] = str(tmp_path / f"d{i}.db")
         run("apply", "-q", "-f", "-", stdin=WEB.encode())
-        time.sleep(0.05 * i)  # the command lands at another wall time
+        time.sleep(0.37 * i)  # the command lands at another fraction of a second
         code, out, _ = run("reconcile", "--seed", "7", "--latency", "kube-scheduler=300")
         assert code == 0
         outputs.append(out)
