@@ -169,7 +169,7 @@ class ControlPlane(ReadSide, Workers):
             controller.setup(self._context(loop))
         self.consumers.append(consumer)
         self.router.add(consumer, specs)
-        self.loop.call_later(0, lambda: self.relist(consumer, "start"), f"list {name}")
+        self.schedule_relist(consumer, "start")
         return consumer
 
     def _context(self, loop: ControllerLoop) -> ControllerContext:
