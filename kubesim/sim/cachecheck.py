@@ -42,11 +42,20 @@ class StoreHistory:
         self.store = store
         self.revision = 0
         self._keys: dict[str, _Versions] = {}
+        #: (prefix, namespaced) -> the keys of that kind, in the order they first appeared
+        self._kind_keys: dict[tuple[str, bool], list[str]] = {}
+        #: states already computed: a state at a revision already read never changes
+        self._states: dict[tuple[str, bool, int], dict[str, Object]] = {}
 
     def catch_up(self) -> None:
         """Read the store's events after the last revision read."""
         for ev in self.store.events(self.revision + 1, "/registry/"):
-            versions = self._keys.setdefault(ev.key, _Versions())
+            versions = self._keys.get(ev.key)
+            if versions is None:
+                versions = self._keys[ev.key] = _Versions()
+                for (prefix, namespaced), keys in self._kind_keys.items():
+                    if _of_kind(ev.key, prefix, namespaced):
+                        keys.append(ev.key)
             obj = None
             if ev.type != "DELETE":
                 obj = loads(ev.value)
@@ -57,18 +66,29 @@ class StoreHistory:
 
     def state(self, prefix: str, namespaced: bool, revision: int) -> dict[str, Object]:
         """The objects under `prefix` at `revision`, by client-go cache key (`ns/name`)."""
-        depth = 1 if namespaced else 0
+        memo = (prefix, namespaced, revision)
+        if revision <= self.revision and memo in self._states:
+            return self._states[memo]
+        keys = self._kind_keys.get((prefix, namespaced))
+        if keys is None:
+            keys = [k for k in self._keys if _of_kind(k, prefix, namespaced)]
+            self._kind_keys[(prefix, namespaced)] = keys
         out: dict[str, Object] = {}
-        for key, versions in self._keys.items():
-            if not key.startswith(prefix):
-                continue
-            rest = key[len(prefix) :]
-            if rest.count("/") != depth:
-                continue
+        for key in keys:
+            versions = self._keys[key]
             i = bisect.bisect_right(versions.revisions, revision) - 1
             if i >= 0 and versions.objects[i] is not None:
-                out[rest] = versions.objects[i]
+                out[key[len(prefix) :]] = versions.objects[i]
+        if revision <= self.revision:
+            if len(self._states) > 1000:
+                self._states.clear()
+            self._states[memo] = out
         return out
+
+
+def _of_kind(key: str, prefix: str, namespaced: bool) -> bool:
+    """Is `key` an object of the kind stored under `prefix` (not one of a longer prefix)?"""
+    return key.startswith(prefix) and key.count("/", len(prefix)) == (1 if namespaced else 0)
 
 
 def guard_compaction(store: Store, history: StoreHistory) -> None:

@@ -62,7 +62,9 @@ class TrialResult:
     seed: int
     mix: str
     steps: int = 0
+    #: user writes accepted
     writes: int = 0
+    #: cache-vs-store checks: one per synced consumer per revision checked (all its caches)
     checks: int = 0
     violations: list[str] = field(default_factory=list)
     restarts: int = 0
@@ -148,12 +150,12 @@ def _user_write(plane: ControlPlane, rng: random.Random, focus: bool = False) ->
     what = 0.8 if focus else rng.random()
     try:
         if what < 0.5:
-            apply(api, _deployment(name, rng.randint(0, 4), rng.choice(["1.26", "1.27"])))
+            apply(api, deployment(name, rng.randint(0, 4), rng.choice(["1.26", "1.27"])))
         elif what < 0.6:
             delete(api, api.registry().for_kind("Deployment"), "default", name)
         elif what < 0.9:
             cm = "cfg-0" if focus else f"cfg-{rng.randint(0, 1)}"
-            apply(api, _configmap(cm, rng.randint(0, 99)))
+            apply(api, configmap(cm, rng.randint(0, 99)))
         else:
             cm = f"cfg-{rng.randint(0, 1)}"
             delete(api, api.registry().for_kind("ConfigMap"), "default", cm)
@@ -162,7 +164,7 @@ def _user_write(plane: ControlPlane, rng: random.Random, focus: bool = False) ->
     return 1
 
 
-def _deployment(name: str, replicas: int, tag: str) -> dict[str, Any]:
+def deployment(name: str, replicas: int, tag: str) -> dict[str, Any]:
     labels = {"app": name}
     return {
         "apiVersion": "apps/v1",
@@ -179,7 +181,7 @@ def _deployment(name: str, replicas: int, tag: str) -> dict[str, Any]:
     }
 
 
-def _configmap(name: str, value: int) -> dict[str, Any]:
+def configmap(name: str, value: int) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

@@ -14,7 +14,7 @@ from kubesim.client.reflector import Reflector
 from kubesim.model.kinds import builtin
 from kubesim.sim.cachecheck import StoreHistory, check_caches
 from kubesim.sim.controlplane import SimConfig
-from kubesim.sim.stress import MIXES, _configmap, run_trial
+from kubesim.sim.stress import MIXES, configmap, run_trial
 from kubesim.store.sqlite import SqliteStore
 from tests.sim import conftest
 
@@ -40,8 +40,8 @@ def test_a_duplicate_never_takes_the_cache_back(tmp_path):
     informer.add_handler(Handler(on_update=on_update, wants_resync=True))
     reflector = Reflector(api, {"ConfigMap": informer})
     start = reflector.list_and_replace().revision
-    apply(api, _configmap("cfg-0", 1))
-    apply(api, _configmap("cfg-0", 2))
+    apply(api, configmap("cfg-0", 1))
+    apply(api, configmap("cfg-0", 2))
     first, second = api.watch([CM], start)
     assert reflector.deliver(first)
     assert reflector.deliver(first, duplicate=True)  # the same resourceVersion: a resync
@@ -62,10 +62,10 @@ def test_a_restart_drops_what_its_old_watch_had_queued(make_plane):
     assert plane.run_until_settled()
     plane.restart(KCM)
     plane.faults.duplicate_rate = 1.0  # the first change is delivered twice...
-    apply(plane.api, _configmap("cfg-0", 1))
+    apply(plane.api, configmap("cfg-0", 1))
     plane.poll()
     plane.faults.duplicate_rate = 0.0  # ...the second once, before the relist runs
-    apply(plane.api, _configmap("cfg-0", 2))
+    apply(plane.api, configmap("cfg-0", 2))
     plane.poll()
     assert plane.run_until_settled()
     assert cached_value(plane) == "2"
@@ -78,13 +78,13 @@ def test_a_resume_scheduled_before_a_restart_does_nothing(make_plane):
     assert plane.run_until_settled()
     kcm = plane.consumer(KCM)
     plane.faults.drop_watch_every = 1
-    apply(plane.api, _configmap("cfg-0", 1))
+    apply(plane.api, configmap("cfg-0", 1))
     plane.poll()
     while not kcm.watch_down:  # the watch drops as it delivers that event: a resume is due
         assert plane.step()
     plane.faults.drop_watch_every = 0
     plane.restart(KCM)
-    apply(plane.api, _configmap("cfg-0", 2))  # not polled before the stale resume is due
+    apply(plane.api, configmap("cfg-0", 2))  # not polled before the stale resume is due
     plane.faults.duplicate_rate = 1.0
     plane.step()
     plane.faults.duplicate_rate = 0.0
