@@ -90,6 +90,8 @@ class ControlPlane(ReadSide, Workers):
         self.loop = EventLoop(clock)
         self.consumers: list[Consumer] = []
         self.polled = store.current_revision()
+        #: (registry, consumers, kinds) the last poll watched (see ReadSide._watched_kinds)
+        self._kinds_for: tuple[Any, int, list[Any]] | None = None
         self._journal: list[JournalEntry] = []
         self._journal_time = clock.now()
         self.faults = self.config.faults

@@ -113,15 +113,20 @@ class ReadSide:
             for consumer in self.router.targets(ev):
                 self._schedule_delivery(consumer, ev)
             self.faults.after_event(self, ev)
-        for consumer in self.consumers:
-            self._bookmark(consumer)
+        if events:
+            for consumer in self.consumers:
+                self._bookmark(consumer)
         return len(events)
 
     def _watched_kinds(self) -> list[Kind]:
         """The registry's kinds, plus any kind a consumer watches that just left it (a deleted
         CRD: its custom resources are deleted in the same revision, and their watchers must
         still get those DELETED events)."""
-        kinds = self.api.registry().kinds
+        registry = self.api.registry()
+        cached = self._kinds_for
+        if cached is not None and cached[0] is registry and cached[1] == len(self.consumers):
+            return cached[2]
+        kinds = registry.kinds
         known = {(k.group, k.kind) for k in kinds}
         extra = {
             (i.kind.group, i.kind.kind): i.kind
@@ -129,7 +134,9 @@ class ReadSide:
             for i in c.informers.values()
             if (i.kind.group, i.kind.kind) not in known
         }
-        return [*kinds, *extra.values()] if extra else kinds
+        watched = [*kinds, *extra.values()] if extra else kinds
+        self._kinds_for = (registry, len(self.consumers), watched)
+        return watched
 
     def _schedule_delivery(self, consumer: Consumer, ev: WatchEvent) -> None:
         """Put the event on the consumer's watch channel, due after its latency."""
