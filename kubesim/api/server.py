@@ -173,9 +173,20 @@ class ApiServer:
         self, kinds: Sequence[Kind], after_revision: int, limit: int | None = None
     ) -> Sequence[WatchEvent]:
         """Events strictly after `after_revision` (the API's watch is exclusive, etcd's is not)."""
+        return self.watch_progress(kinds, after_revision, limit)[0]
+
+    def watch_progress(
+        self, kinds: list[Kind], after_revision: int, limit: int | None = None
+    ) -> tuple[list[WatchEvent], int]:
+        """`watch`, and the revision this read reached: every event up to it, of any kind, has
+        been read (a BOOKMARK's resourceVersion, etcd's progress notification). A caller that
+        watches again from there is not expired by a compaction of revisions that held only
+        other kinds."""
         by_prefix = {k.prefix(): k for k in kinds}
         out: list[WatchEvent] = []
-        for ev in self.store.events(after_revision + 1, "/registry/", limit=limit):
+        events = self.store.events(after_revision + 1, "/registry/", limit=limit)
+        progress = events[-1].revision if events else after_revision
+        for ev in events:
             kind = _kind_of_key(ev.key, by_prefix)
             if kind is None:
                 continue
@@ -186,7 +197,7 @@ class ApiServer:
             else:
                 etype = "ADDED" if ev.version == 1 else "MODIFIED"
             out.append(WatchEvent(etype, kind, obj, ev.revision, ev.key))
-        return out
+        return out, progress
 
     # ----------------------------------------------------------------------------- writes
     def create(

@@ -93,8 +93,8 @@ DROP = typer.Option(
 COMPACT = typer.Option(
     0,
     "--compact-every",
-    help="Fault: compact the history every N revisions "
-    "(lagging watches get 410 Expired and relist).",
+    help="Fault: compact the history every N revisions, keeping the last N (open watches "
+    "carry on; a dropped watch that must resume from before that gets 410 Expired and relists).",
 )
 START_DELAY = typer.Option(1.0, "--pod-start-delay", help="Seconds from binding to Running.")
 NODES = typer.Option(3, "--nodes", help="Nodes to register if the store has none.")

@@ -2,7 +2,8 @@
 
 Each row is one revision's event (ADDED/MODIFIED/DELETED of a key) with the command that wrote
 it (actor, verb, outcome); commands that wrote nothing (unchanged, rejected, conflict) appear
-between them without a revision of their own. Reads only the store and its journal.
+between them without a revision of their own. Reads only the store and its journal. When the
+store was compacted after the revision asked for, a line on stderr names where it starts.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ def register(app: typer.Typer) -> None:
 
 
 def history_rows(since: int = 0) -> list[dict]:
+    from kubesim.cli.watch import compacted_note
     from kubesim.model.objects import format_timestamp
 
     store = context.api().store
-    start = max(since, store.compact_revision(), 1)
+    floor = store.compact_revision()
+    start = max(since, floor, 1)
+    if since < floor:
+        context.err(compacted_note(since, floor))
     commands = store.journal(types=["command"], min_revision=start)
     # the command that wrote a revision is the first journaled at it for that key: commands that
     # wrote nothing (unchanged, rejected) later record the same, then current, revision

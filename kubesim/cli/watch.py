@@ -14,8 +14,11 @@ Two different reads, named apart:
 Each event prints as `r14  ADDED  pod/web-6f6b679f8f-x7k2p`, with a KIND as the kubectl table row
 behind an EVENT column (`kubectl get -w --output-watch-events`), with `-o json` one
 `{"type": ..., "object": ...}` per line. Waits for writes from other processes (watchfiles, with a
-slow poll as fallback) and stops on Ctrl-C or after `--for`. `get -w` (cli/get.py) prints its
-list first and then uses `stream` for the changes after the list's resourceVersion.
+slow poll as fallback) and stops on Ctrl-C or after `--for`. Its position advances with every
+revision read, of any kind (a bookmark), so compaction of other kinds' revisions never expires
+it; `--since N` below the compaction floor says on stderr where the history really starts.
+`get -w` (cli/get.py) prints its list first and then uses `stream` for the changes after the
+list's resourceVersion.
 """
 
 from __future__ import annotations
@@ -63,7 +66,10 @@ def watch_command(
                 "events, then each change; the history is not replayed (--since N reads it)"
             )
     else:
-        start = max(since, api.store.compact_revision() - 1)
+        floor = api.store.compact_revision()
+        start = max(since, floor - 1)
+        if start > since:
+            context.err(compacted_note(since + 1, floor))
         initial = []
         if output != "json":
             context.note(
@@ -73,6 +79,14 @@ def watch_command(
             )
     duration = parse_duration(for_) if for_ else None
     stream(kinds, start, namespace, output, duration, table=bool(kind), initial=initial)
+
+
+def compacted_note(first: int, floor: int) -> str:
+    """The line that says a history read starts later than asked (`first`: the first revision
+    asked for; 1 is "from the oldest kept"): revisions before the compaction floor are gone
+    (etcd's `required revision has been compacted`)."""
+    text = f"revisions before {floor} were compacted: the history starts at revision {floor}"
+    return text if first <= 1 else f"warning: {text}, not {first}"
 
 
 def current_state(kinds, namespace: str | None, revision: int) -> list:
@@ -146,8 +160,8 @@ def stream(
         for ev in initial or []:
             show(ev)
         while end is None or time.monotonic() < end:
-            for ev in api.watch(kinds, after):
-                after = ev.revision
+            events, after = watch_from(api, kinds, after)
+            for ev in events:
                 show(ev)
             sys.stdout.flush()
             wait = 1.0 if end is None else max(0.0, min(1.0, end - time.monotonic()))
@@ -157,6 +171,19 @@ def stream(
         pass
     finally:
         watcher.stop()
+
+
+def watch_from(api, kinds, after: int) -> tuple[list, int]:
+    """The events after revision `after`, and the revision to watch from next: the last one
+    read of ANY kind (the API's bookmark), so a caught-up watch of one kind is not expired by a
+    compaction of revisions that held other kinds. A watch that fell behind a compaction ends
+    with 410 Expired, as kubectl's does."""
+    from kubesim.model.errors import Compacted, Expired
+
+    try:
+        return api.watch_progress(kinds, after)
+    except Compacted as e:
+        raise Expired(f"too old resource version: {after} ({e.compact_revision})") from e
 
 
 def _table_row(ev, printed_header: bool, event_column: bool = True) -> bool:

@@ -125,6 +125,18 @@ class Informer:
         else:
             self._notify_update(old, obj)
 
+    def on_duplicate(self, event: WatchEvent) -> bool:
+        """An event delivered again after the cache moved on to (or past) its revision: a
+        resync of the object when the cache holds it at exactly that resourceVersion, else
+        nothing (it must never replace a newer object, nor bring back a deleted one)."""
+        if event.type == "DELETED":
+            return False
+        cached = self.cache.get(cache_key(event.obj))
+        if cached is None or resource_version_of(cached) != event.revision:
+            return False
+        self.on_event(event)
+        return True
+
     # ----------------------------------------------------------------------------- handlers
     def _notify_add(self, obj: Object | None) -> None:
         for h in self.handlers:

@@ -100,13 +100,20 @@ class Consumer:
     #: the watch channel: (due time, event, is a duplicate) in revision order, not yet delivered
     channel: deque[tuple[float, Any, bool]] = field(default_factory=deque)
     pump_scheduled: bool = False
-    #: the watch dropped and the reflector has not resumed it yet
+    #: the watch dropped (or the process restarted) and no new watch is open yet
     watch_down: bool = False
+    #: the pending BOOKMARK (due time, revision): the watch has sent every event it owes up to
+    #: that revision; the reflector takes it once it is due and the channel before it drained
+    bookmark: tuple[float, int] | None = None
+    #: which watch stream is current: bumped by every drop, relist and restart, so a pump,
+    #: resume or relist scheduled for an older stream does nothing when it comes due
+    epoch: int = 0
 
     @property
     def revision(self) -> int:
-        """The projection's revision: the last revision delivered (or listed)."""
-        return self.reflector.last_sync_revision
+        """The projection's revision: the last revision delivered (or listed). The reflector
+        resumes from `reflector.last_sync_revision`, which bookmarks also advance."""
+        return self.reflector.projection_revision
 
     def watching(self) -> dict[str, Any]:
         """What this process's watches cover, for `lag` to count what it has not seen: the key

@@ -93,6 +93,8 @@ class ControlPlane(ReadSide, Workers):
         self.loop = EventLoop(clock)
         self.consumers: list[Consumer] = []
         self.polled = store.current_revision()
+        #: (registry, consumers, kinds) the last poll watched (see ReadSide._watched_kinds)
+        self._kinds_for: tuple[Any, int, list[Any]] | None = None
         self._journal: list[JournalEntry] = []
         self._journal_time = clock.now()
         self.faults = self.config.faults
@@ -172,7 +174,7 @@ class ControlPlane(ReadSide, Workers):
             controller.setup(self._context(loop))
         self.consumers.append(consumer)
         self.router.add(consumer, specs)
-        self.loop.call_later(0, lambda: self.relist(consumer, "start"), f"list {name}")
+        self.schedule_relist(consumer, "start")
         return consumer
 
     def _context(self, loop: ControllerLoop) -> ControllerContext:

@@ -5,8 +5,13 @@
   event: the duplicate has the same resourceVersion, so handlers see it as a resync);
 - watch drop every N deliveries to a consumer: the watch closes, events in flight are lost, and the
   reflector resumes from the last revision it saw (nothing is missed: etcd's Resumable guarantee);
-- compaction every N revisions: the store forgets older history; a consumer whose watch still owes
-  it events older than that gets 410 Expired and must relist (its projection is rebuilt).
+- compaction every N revisions: the store forgets the history before the last N revisions (as
+  kube-apiserver's compactor does every 5 minutes: it compacts to the revision it saw one
+  interval before, keeping one interval of history). As in Kubernetes, a watch that
+  is open keeps going (the API server's watch cache, not etcd's history, serves it, and holds
+  the events it still owes); only a watch that must RESUME from a compacted revision (after a
+  drop) gets 410 Expired, and its reflector relists (its projection is rebuilt). Bookmarks keep
+  a caught-up watch's revision recent (sim/delivery.py).
 
 Controller restarts and reconcile durations are configured on the control plane itself.
 Used by sim/controlplane.py.
@@ -48,29 +53,27 @@ class Faults:
         return self.duplicate_rate > 0 and rng.random() < self.duplicate_rate
 
     def after_event(self, plane: ControlPlane, ev: WatchEvent) -> None:
-        """Compact when due; a consumer still owed older events loses its watch (410)."""
-        if not self.compact_every or ev.revision % self.compact_every:
+        """Compact when due (open watches carry on; see the module docstring)."""
+        every = self.compact_every
+        if not every or ev.revision % every or ev.revision <= every:
             return
         try:
-            plane.store.compact(ev.revision)
+            plane.store.compact(ev.revision - every)
         except Compacted:
             return
         plane._append(
             JournalEntry(
-                "compaction", "kube-apiserver", revision=ev.revision, time=plane.clock.now()
+                "compaction",
+                "kube-apiserver",
+                revision=ev.revision - every,
+                time=plane.clock.now(),
             )
         )
-        for consumer in plane.consumers:
-            if consumer.channel and consumer.channel[0][1].revision < ev.revision:
-                plane.expire_watch(consumer)
 
-    def dropped(self, plane: ControlPlane, consumer: Consumer) -> bool:
-        """Count a delivery; every Nth the watch drops and the reflector resumes."""
+    def dropped(self, consumer: Consumer) -> bool:
+        """Count a delivery; True for every Nth: the watch drops (the read side resumes it)."""
         if not self.drop_watch_every:
             return False
         n = self._deliveries.get(consumer.name, 0) + 1
         self._deliveries[consumer.name] = n
-        if n % self.drop_watch_every:
-            return False
-        plane.loop.call_later(0, lambda: plane.resume_watch(consumer), f"resume {consumer.name}")
-        return True
+        return n % self.drop_watch_every == 0

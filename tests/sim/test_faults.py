@@ -32,19 +32,25 @@ def test_dropped_watches_resume_and_nothing_is_missed(make_plane):
         assert not wanted or consumer.revision >= max(wanted)
 
 
-def test_compaction_behind_a_slow_watch_means_410_and_a_relist(make_plane):
-    config = SimConfig(
-        check_mutation=True,
-        latency={"kube-controller-manager": 0.5},
-        faults=Faults(compact_every=5),
-    )
-    plane = make_plane(config)
+def test_an_open_watch_outlives_compaction_and_a_resume_from_a_compacted_revision_relists(
+    make_plane,
+):
+    # a slow watch, history compacted behind it: the watch cache still serves it (no relist)
+    slow = {"kube-controller-manager": 0.5}
+    plane = make_plane(SimConfig(check_mutation=True, latency=slow, faults=Faults(compact_every=5)))
+    apply_yaml(plane, deployment(4))
+    assert plane.run_until_settled()
+    assert plane.store.journal(types=["compaction"])
+    assert not [r for r in plane.store.journal(types=["relist"]) if r.outcome != "start"]
+    assert running(plane) == 4 and len(plane.api.list(POD, "default")[0]) == 4
+    # the same with dropped watches: one that resumes from a compacted revision gets 410
+    faults = Faults(compact_every=5, drop_watch_every=4)
+    plane = make_plane(SimConfig(check_mutation=True, latency=slow, faults=faults))
     apply_yaml(plane, deployment(4))
     assert plane.run_until_settled()
     relists = plane.store.journal(types=["relist"], actor="kube-controller-manager")
     assert [r.outcome for r in relists][0] == "start"
     assert "expired" in [r.outcome for r in relists]
-    assert plane.store.journal(types=["compaction"])
     assert running(plane) == 4 and len(plane.api.list(POD, "default")[0]) == 4
 
 
