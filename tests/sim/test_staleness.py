@@ -5,6 +5,8 @@ emptied on a drop)."""
 
 from __future__ import annotations
 
+import orjson
+
 from kubesim.cli.lag import lag_rows
 from kubesim.lessons.checks import behind
 from kubesim.replay.state import Timeline
@@ -30,10 +32,20 @@ def _running(make_plane, tmp_path, faults: Faults):
 
 
 def _revisions_behind(plane, name: str) -> int:
-    """Counted by hand: revisions of the kinds the process watches after its projection's."""
+    """Counted by hand: revisions of the kinds the process watches after its projection's (a
+    kubelet: its node's pods and its Node)."""
     c = plane.consumer(name)
     prefixes = tuple(i.kind.prefix() for i in c.informers.values())
-    return sum(1 for ev in plane.store.events(c.revision + 1) if ev.key.startswith(prefixes))
+    node = c.watching().get("node")
+
+    def covered(ev) -> bool:
+        if not ev.key.startswith(prefixes):
+            return False
+        if node and ev.key.startswith("/registry/pods/"):
+            return orjson.loads(ev.value)["spec"].get("nodeName") == node
+        return not node or ev.key.endswith("/" + node)
+
+    return sum(1 for ev in plane.store.events(c.revision + 1) if covered(ev))
 
 
 def test_duplicates_are_not_counted_twice(make_plane, tmp_path):
