@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
+import threading
 import time
 
 import typer
 
 from kubesim.cli import context
-from kubesim.model.errors import KubesimError, UsageError
+from kubesim.model.errors import KubesimError, StoreReplaced, UsageError
 
 #: `reconcile` (until settled) stops once only timers this far past the last write remain
 IDLE_SECONDS = 60.0
@@ -293,7 +295,7 @@ def up_command(
     """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
     to pause, step, restart, follow and switch faults). Without one, or with --plain: the plain
     stage lines of `reconcile`, with no escape codes."""
-    from kubesim.cli.rollout import pid_file
+    from kubesim.cli import planelock
     from kubesim.sim.clock import RealClock
     from kubesim.sim.runner import RealTimeRunner
     from kubesim.sim.snapshot import StageTracker
@@ -303,51 +305,81 @@ def up_command(
         raise UsageError("--speed must be greater than 0")
     duration = parse_duration(for_) if for_ else None
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
-    clock = RealClock(speed=speed)
-    plane, config = build_plane(
-        clock,
-        seed=seed,
-        latency=latency,
-        reconcile_duration=reconcile_duration,
-        duplicate_rate=duplicate_rate,
-        drop_watch_every=drop_watch_every,
-        compact_every=compact_every,
-        pod_start_delay=pod_start_delay,
-        nodes=nodes,
-        controller=controller,
-        shared_informers=shared_informers,
-    )
-    tracker = StageTracker(plane) if live or svg else None
-    log = None
-    if not live:
-        from kubesim.sim.log import StageLog
-
-        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
-        context.note(
-            f"control plane up against {context.store_path()} at speed {speed:g} "
-            "(Ctrl-C to stop); apply manifests from another terminal"
+    store = context.store_path()
+    # held from before the store is opened until the last write: `kubesim reset` refuses while
+    # it is held, and with --force waits for it
+    with planelock.hold(store):
+        clock = RealClock(speed=speed)
+        plane, config = build_plane(
+            clock,
+            seed=seed,
+            latency=latency,
+            reconcile_duration=reconcile_duration,
+            duplicate_rate=duplicate_rate,
+            drop_watch_every=drop_watch_every,
+            compact_every=compact_every,
+            pod_start_delay=pod_start_delay,
+            nodes=nodes,
+            controller=controller,
+            shared_informers=shared_informers,
         )
-    wall = time.perf_counter()
-    start = clock.now()
-    plane.start()
-    check_consumer_names(plane, config)
-    runner = RealTimeRunner(plane, str(context.store_path()))
-    pid_file().write_text(str(os.getpid()))
-    view = None
-    try:
-        if live:
-            view = _run_live(plane, runner, tracker, duration, svg, duplicate_rate)
-        else:
-            runner.run(duration, tick=log.commands if log else None)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        pid_file().unlink(missing_ok=True)
-    plane.record_stop()
-    if svg:
-        _save_final_svg(plane, tracker, view, svg)
-    for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
-        context.out(line)
+        tracker = StageTracker(plane) if live or svg else None
+        log = None
+        if not live:
+            from kubesim.sim.log import StageLog
+
+            log = StageLog(
+                plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose
+            )
+            context.note(
+                f"control plane up against {store} at speed {speed:g} "
+                "(Ctrl-C to stop); apply manifests from another terminal"
+            )
+        wall = time.perf_counter()
+        start = clock.now()
+        plane.start()
+        check_consumer_names(plane, config)
+        runner = RealTimeRunner(plane, str(store))
+        view = None
+        terminated = _stop_on_sigterm(runner)
+        try:
+            if live:
+                view = _run_live(plane, runner, tracker, duration, svg, duplicate_rate)
+            else:
+                runner.run(duration, tick=log.commands if log else None)
+        except KeyboardInterrupt:
+            pass
+        except StoreReplaced as e:
+            raise StoreReplaced(f"{e}; the control plane stops (start `kubesim up` again)") from e
+        finally:
+            terminated.restore()
+        if terminated.signalled:
+            context.note("control plane stopped: SIGTERM (`kubesim reset --force`, or kill)")
+        plane.record_stop()
+        if svg:
+            _save_final_svg(plane, tracker, view, svg)
+        for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
+            context.out(line)
+
+
+class _stop_on_sigterm:
+    """SIGTERM (`kubesim reset --force`, `kill`) stops `up` as Ctrl-C does: the loop ends, the
+    stop is journaled and the summary printed. Only the main thread may install it."""
+
+    def __init__(self, runner) -> None:
+        self.signalled = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+        self.runner = runner
+
+    def _handle(self, signum, frame) -> None:
+        self.signalled = True
+        self.runner.stop()
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 def _run_live(plane, runner, tracker, duration, svg, duplicate_rate):

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubesim.model.errors import StoreCorrupt
+
 
 @dataclass(frozen=True, slots=True)
 class KeyValue:
@@ -170,6 +172,21 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @property
+    def where(self) -> str:
+        """How errors name this store (the file store: its path)."""
+        return "(in memory)"
+
+    def check_identity(self) -> None:
+        """Raise StoreReplaced if what backs this store was removed or replaced since it was
+        opened. A long-running process (`kubesim up`) calls it on every poll, so that it never
+        goes on writing to a file nobody else can see. The default (in memory): nothing."""
+        return None
+
+    def corrupt(self, detail: str) -> StoreCorrupt:
+        """The error for damaged contents: stored bytes that do not decode, say."""
+        return StoreCorrupt(self.where, detail)
 
     def __enter__(self) -> Store:
         return self

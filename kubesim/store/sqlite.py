@@ -14,6 +14,12 @@ Concurrency and durability:
   corrupt the file.
 A store object may be shared by threads (one lock serialises its connection).
 
+Damage: SQLite keeps no checksums, so a page overwritten in the middle of the file shows up as
+"database disk image is malformed", as text that is not UTF-8, or as a value that does not
+decode; every such error is a StoreCorrupt naming the file (never an sqlite3 traceback), and
+`remove_store` deletes the file whatever its pages hold (it reads only the header). The file's
+identity (device, inode) is noted at open: `check_identity` says when it was removed or replaced.
+
 Write cost: a single-key write is BEGIN IMMEDIATE, one SELECT (current revision, the key's row and
 what its new history row links to), an insert or update of kv, an append to history, an append to
 journal, COMMIT. The commit writes each changed page to the WAL, about 3 to 4 pages of 2 KB (kv,
@@ -23,6 +29,8 @@ schema.py for why the layout has no secondary index.
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import threading
 import time
@@ -32,7 +40,13 @@ from typing import Any, TypeVar
 
 import orjson
 
-from kubesim.model.errors import Compacted, FutureRevision, StoreError
+from kubesim.model.errors import (
+    Compacted,
+    FutureRevision,
+    StoreCorrupt,
+    StoreError,
+    StoreReplaced,
+)
 from kubesim.store import schema
 from kubesim.store.base import (
     Delete,
@@ -57,6 +71,7 @@ from kubesim.store.schema import (
     KV_NOW,
     KV_UPDATE,
     MAX_OPS,
+    REMOVABLE_SUFFIXES,
     REV,
     REV_AND_KEY,
     SUB_BITS,
@@ -69,6 +84,7 @@ from kubesim.store.schema import (
 )
 
 T = TypeVar("T")
+_UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '([^']*)'")
 _NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
 
 BUSY_TIMEOUT_S = 5.0
@@ -114,12 +130,50 @@ class SqliteStore(Store):
         self._where = str(self._path) if self._path else ":memory:"
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
         self._conn = self._open(create)
         self._cur = self._conn.cursor()
+        if self._path is not None:
+            st = os.stat(self._path)
+            self._identity = (st.st_dev, st.st_ino)
 
     @property
     def path(self) -> Path | None:
         return self._path
+
+    @property
+    def where(self) -> str:
+        return self._where
+
+    def check_identity(self) -> None:
+        if self._path is None or self._identity is None:
+            return
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            raise StoreReplaced(
+                f"the store file {self._path} was removed while this process had it open "
+                "(by `kubesim reset` or by hand): nothing written since then can be seen"
+            ) from None
+        except OSError:
+            return  # unreadable for a moment: the next check tells
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StoreReplaced(
+                f"the store file {self._path} was replaced by another file while this process "
+                "had it open (by `kubesim reset` or by hand)"
+            )
+
+    def _error(self, e: sqlite3.Error) -> StoreError:
+        """An sqlite3 error (not busy or locked) as kubesim's: damage is a StoreCorrupt."""
+        text = str(e)
+        if isinstance(e, sqlite3.DatabaseError) and (
+            not isinstance(e, sqlite3.OperationalError) or "decode" in text or "malformed" in text
+        ):
+            column = _UNDECODABLE.match(text)  # the message quotes the damaged bytes: drop them
+            if column:
+                text = f"the text of a row's column {column.group(1)!r} is not UTF-8"
+            return StoreCorrupt(self._where, text)
+        return StoreError(f"store {self._where}: {text}")
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -167,7 +221,7 @@ class SqliteStore(Store):
             except sqlite3.OperationalError as e:
                 text = str(e)
                 if "locked" not in text and "busy" not in text:
-                    raise StoreError(f"store {self._where}: {text}") from e
+                    raise self._error(e) from e
                 now = time.monotonic()
                 if not deadline:
                     deadline = now + LOCK_DEADLINE_S
@@ -179,7 +233,7 @@ class SqliteStore(Store):
                 time.sleep(delay)  # contention only: back off, then try again
                 delay = min(delay * 2, 0.05)
             except sqlite3.DatabaseError as e:
-                raise StoreError(f"store {self._where}: {e}") from e
+                raise self._error(e) from e
 
     def _run(self, begin: str, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(cursor, *args) in one transaction (BEGIN IMMEDIATE for writes), retrying."""
@@ -190,6 +244,8 @@ class SqliteStore(Store):
                 return self._attempt(begin, fn, args)
             except sqlite3.OperationalError:
                 pass  # busy or locked past the busy timeout (or worse): the slow path decides
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(self._conn, lambda: self._attempt(begin, fn, args))
 
     def _attempt(self, begin: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -217,6 +273,8 @@ class SqliteStore(Store):
                 return self._cur.execute(sql, params).fetchall()
             except sqlite3.OperationalError:
                 pass
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(self._conn, lambda: self._cur.execute(sql, params).fetchall())
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -255,6 +313,8 @@ class SqliteStore(Store):
                 return self._attempt("BEGIN IMMEDIATE", self._apply, args)
             except sqlite3.OperationalError:
                 pass
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(
                 self._conn, lambda: self._attempt("BEGIN IMMEDIATE", self._apply, args)
             )
@@ -474,10 +534,13 @@ class SqliteStore(Store):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self._query(sql, args)
-        return [
-            JournalEntry(t, a, v, tg, o, r, tm, None if d is None else orjson.loads(d), s)
-            for t, a, v, tg, o, r, tm, d, s in rows
-        ]
+        try:
+            return [
+                JournalEntry(t, a, v, tg, o, r, tm, None if d is None else orjson.loads(d), s)
+                for t, a, v, tg, o, r, tm, d, s in rows
+            ]
+        except orjson.JSONDecodeError as e:
+            raise StoreCorrupt(self._where, f"a journal entry does not decode: {e}") from e
 
     def close(self) -> None:
         with self._lock:
@@ -507,3 +570,26 @@ def _insert_journal(
         cur.execute(JOURNAL_INSERT, rows[0])
     else:
         cur.executemany(JOURNAL_INSERT, rows)
+
+
+def check_store_file(path: str | Path) -> None:
+    """Refuse (StoreError) a file at `path` that is not a kubesim store, judged by its header
+    alone: a store whose other pages are corrupt, or of another schema version, passes, and so
+    does an empty file (a store whose creation was interrupted) or none at all."""
+    p = Path(path)
+    if p.is_dir():
+        raise StoreError(f"{p} is a directory, not a kubesim store")
+    if p.exists() and p.stat().st_size:
+        schema.check_ours(p)
+
+
+def remove_store(path: str | Path) -> bool:
+    """Delete the store file at `path` and its WAL and shared-memory files (check_store_file
+    first); False if there was none."""
+    p = Path(path)
+    check_store_file(p)
+    if not p.exists():
+        return False
+    for suffix in REMOVABLE_SUFFIXES:
+        Path(str(p) + suffix).unlink(missing_ok=True)
+    return True
