@@ -41,13 +41,13 @@ class CasRetry:
         self,
         timeout: float = REQUEST_TIMEOUT_S,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.losses = 0
-        self.sleep = sleep
-        self.monotonic = monotonic
-        self.deadline = monotonic() + timeout
+        self.sleep = sleep or time.sleep
+        self.monotonic = monotonic or time.monotonic
+        self.deadline = self.monotonic() + timeout
 
     def lost(self) -> None:
         """Count a lost race; back off before the next attempt, or end the request with 504

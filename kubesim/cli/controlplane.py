@@ -297,85 +297,99 @@ def up_command(
     stage lines of `reconcile`, with no escape codes."""
     from kubesim.cli import planelock
     from kubesim.sim.clock import RealClock
-    from kubesim.sim.runner import RealTimeRunner
-    from kubesim.sim.snapshot import StageTracker
-    from kubesim.sim.summary import summary_lines
 
     if speed <= 0:
         raise UsageError("--speed must be greater than 0")
     duration = parse_duration(for_) if for_ else None
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
     store = context.store_path()
-    # held from before the store is opened until the last write: `kubesim reset` refuses while
-    # it is held, and with --force waits for it
-    with planelock.hold(store):
-        clock = RealClock(speed=speed)
-        plane, config = build_plane(
-            clock,
-            seed=seed,
-            latency=latency,
-            reconcile_duration=reconcile_duration,
-            duplicate_rate=duplicate_rate,
-            drop_watch_every=drop_watch_every,
-            compact_every=compact_every,
-            pod_start_delay=pod_start_delay,
-            nodes=nodes,
-            controller=controller,
-            shared_informers=shared_informers,
-        )
-        tracker = StageTracker(plane) if live or svg else None
-        log = None
-        if not live:
-            from kubesim.sim.log import StageLog
+    clock = RealClock(speed=speed)
+    plane, config = build_plane(
+        clock,
+        seed=seed,
+        latency=latency,
+        reconcile_duration=reconcile_duration,
+        duplicate_rate=duplicate_rate,
+        drop_watch_every=drop_watch_every,
+        compact_every=compact_every,
+        pod_start_delay=pod_start_delay,
+        nodes=nodes,
+        controller=controller,
+        shared_informers=shared_informers,
+    )
+    # held from the first write of the control plane to its last: `kubesim reset` refuses while
+    # it is held (with --force it sends SIGTERM and waits for it); were the store removed in the
+    # moment before, the runner's first poll sees it
+    terminated = _stop_on_sigterm()
+    try:
+        with planelock.hold(store):
+            _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
+    finally:
+        terminated.restore()
 
-            log = StageLog(
-                plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose
-            )
-            context.note(
-                f"control plane up against {store} at speed {speed:g} "
-                "(Ctrl-C to stop); apply manifests from another terminal"
-            )
-        wall = time.perf_counter()
-        start = clock.now()
-        plane.start()
-        check_consumer_names(plane, config)
-        runner = RealTimeRunner(plane, str(store))
-        view = None
-        terminated = _stop_on_sigterm(runner)
-        try:
-            if live:
-                view = _run_live(plane, runner, tracker, duration, svg, duplicate_rate)
-            else:
-                runner.run(duration, tick=log.commands if log else None)
-        except KeyboardInterrupt:
-            pass
-        except StoreReplaced as e:
-            raise StoreReplaced(f"{e}; the control plane stops (start `kubesim up` again)") from e
-        finally:
-            terminated.restore()
-        if terminated.signalled:
-            context.note("control plane stopped: SIGTERM (`kubesim reset --force`, or kill)")
-        plane.record_stop()
-        if svg:
-            _save_final_svg(plane, tracker, view, svg)
-        for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
-            context.out(line)
+
+def _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose) -> None:
+    """`up` once it holds the store: run until Ctrl-C, SIGTERM, --for, or the store goes."""
+    from kubesim.sim.runner import RealTimeRunner
+    from kubesim.sim.snapshot import StageTracker
+    from kubesim.sim.summary import summary_lines
+
+    tracker = StageTracker(plane) if live or svg else None
+    log = None
+    if not live:
+        from kubesim.sim.log import StageLog
+
+        log = StageLog(plane, lambda line: (context.out(line), sys.stdout.flush()), verbose=verbose)
+        context.note(
+            f"control plane up against {store} at speed {speed:g} "
+            "(Ctrl-C to stop); apply manifests from another terminal"
+        )
+    wall = time.perf_counter()
+    start = clock.now()
+    plane.start()
+    check_consumer_names(plane, config)
+    runner = RealTimeRunner(plane, str(store))
+    terminated.attach(runner)
+    view = None
+    try:
+        if live:
+            view = _run_live(plane, runner, tracker, duration, svg, config.faults.duplicate_rate)
+        else:
+            runner.run(duration, tick=log.commands if log else None)
+    except KeyboardInterrupt:
+        pass
+    except StoreReplaced as e:
+        raise StoreReplaced(f"{e}; the control plane stops (start `kubesim up` again)") from e
+    if terminated.signalled:
+        context.note("control plane stopped: SIGTERM (`kubesim reset --force`, or kill)")
+    plane.record_stop()
+    if svg:
+        _save_final_svg(plane, tracker, view, svg)
+    for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
+        context.out(line)
 
 
 class _stop_on_sigterm:
     """SIGTERM (`kubesim reset --force`, `kill`) stops `up` as Ctrl-C does: the loop ends, the
-    stop is journaled and the summary printed. Only the main thread may install it."""
+    stop is journaled and the summary printed; a SIGTERM during start-up stops the runner as
+    soon as it exists. Only the main thread may install it (elsewhere SIGTERM stays fatal)."""
 
-    def __init__(self, runner) -> None:
+    def __init__(self) -> None:
         self.signalled = False
+        self.runner = None
         self.previous = None
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGTERM, self._handle)
-        self.runner = runner
 
     def _handle(self, signum, frame) -> None:
         self.signalled = True
-        self.runner.stop()
+        if self.runner is not None:
+            self.runner.stop()
+
+    def attach(self, runner) -> None:
+        self.runner = runner
+        if self.signalled:
+            runner.stop()
 
     def restore(self) -> None:
         if self.previous is not None:
