@@ -5,16 +5,16 @@ over the store, with the same options: `--seed`, `--latency NAME=MS`, `--reconci
 NAME=MS`, fault switches, `--pod-start-delay`, `--nodes`, `--controller FILE.py`.
 `reconcile` runs on the virtual clock until settled (or `--steps N` / `--for 30s`), prints a
 compact stage log and a summary, and exits. `up` runs in real time (scaled by `--speed`), picks up
-commands written by other processes within milliseconds, and stops on Ctrl-C or after `--for`.
+commands written by other processes within milliseconds, and stops on Ctrl-C, SIGTERM (`kubesim
+reset --force`) or after `--for`; while it runs it holds the store's pid file (cli/planelock.py),
+and if its store file is removed or replaced it says so and exits 1.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
-import threading
 import time
 
 import typer
@@ -320,7 +320,7 @@ def up_command(
     # held from the first write of the control plane to its last: `kubesim reset` refuses while
     # it is held (with --force it sends SIGTERM and waits for it); were the store removed in the
     # moment before, the runner's first poll sees it
-    terminated = _stop_on_sigterm()
+    terminated = planelock.StopOnSigterm()
     try:
         with planelock.hold(store):
             _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
@@ -367,33 +367,6 @@ def _up(plane, config, clock, store, terminated, live, svg, duration, speed, ver
         _save_final_svg(plane, tracker, view, svg)
     for line in summary_lines(plane, clock.now() - start, time.perf_counter() - wall, None):
         context.out(line)
-
-
-class _stop_on_sigterm:
-    """SIGTERM (`kubesim reset --force`, `kill`) stops `up` as Ctrl-C does: the loop ends, the
-    stop is journaled and the summary printed; a SIGTERM during start-up stops the runner as
-    soon as it exists. Only the main thread may install it (elsewhere SIGTERM stays fatal)."""
-
-    def __init__(self) -> None:
-        self.signalled = False
-        self.runner = None
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self._handle)
-
-    def _handle(self, signum, frame) -> None:
-        self.signalled = True
-        if self.runner is not None:
-            self.runner.stop()
-
-    def attach(self, runner) -> None:
-        self.runner = runner
-        if self.signalled:
-            runner.stop()
-
-    def restore(self) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
 
 
 def _run_live(plane, runner, tracker, duration, svg, duplicate_rate):

@@ -5,8 +5,9 @@ file for as long as it runs. The OS drops the lock when the process ends, howeve
 pid file left behind by a killed `up` (a stale one, or one whose pid now belongs to another
 program) never counts: `holder()` is the pid of a running `up`, or None.
 
-Callers: `kubesim up` (`hold`, and a second `up` on the same store is refused), `kubesim reset`
-(refuses while a control plane holds the store, or with --force stops it first with `stop`), and
+Callers: `kubesim up` (`hold`, and a second `up` on the same store is refused; StopOnSigterm
+makes it end on SIGTERM as on Ctrl-C), `kubesim reset` (refuses while a control plane holds the
+store, or with --force stops it first with `stop`: SIGTERM, then wait for the lock), and
 `kubesim rollout status` (waits only while a control plane runs). Where flock does not exist
 (Windows), a pid that is alive counts.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,3 +133,30 @@ def stop(pid: int, store: Path, timeout: float = STOP_TIMEOUT_S) -> None:
                 f"of SIGTERM; nothing was removed"
             )
         time.sleep(0.05)
+
+
+class StopOnSigterm:
+    """SIGTERM (`kubesim reset --force`, `kill`) stops `up` as Ctrl-C does: the loop ends, the
+    stop is journaled and the summary printed; a SIGTERM during start-up stops the runner as
+    soon as it exists. Only the main thread may install it (elsewhere SIGTERM stays fatal)."""
+
+    def __init__(self) -> None:
+        self.signalled = False
+        self.runner = None
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.signalled = True
+        if self.runner is not None:
+            self.runner.stop()
+
+    def attach(self, runner) -> None:
+        self.runner = runner
+        if self.signalled:
+            runner.stop()
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
