@@ -25,6 +25,9 @@ COMMANDS = [
     ["reconcile", "-q"],
     ["history"],
     ["scale", "deployment/web", "--replicas", "2"],
+    ["describe", "deployment", "web"],
+    ["diff", "deployment/web"],
+    ["why", "deployment/web"],
     ["delete", "configmap", "web-config"],
 ]
 
@@ -136,8 +139,9 @@ def test_a_damaged_value_names_its_key(run, store_path, good_store):
         "/registry/deployments/default/web at revision "
     )
     assert assert_clean(code, err, store_path)
-    code, _, err = run("scale", "deployment/web", "--replicas", "3")
-    assert assert_clean(code, err, store_path)
+    for argv in (["scale", "deployment/web", "--replicas", "3"], ["diff", "deployment/web"]):
+        code, _, err = run(*argv)
+        assert assert_clean(code, err, store_path), (argv, err)
 
 
 def test_a_damaged_btree_page_is_malformed(run, store_path, good_store):
