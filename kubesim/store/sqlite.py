@@ -167,11 +167,14 @@ class SqliteStore(Store):
         """An sqlite3 error (not busy or locked) as kubesim's: damage is a StoreCorrupt."""
         text = str(e)
         if isinstance(e, sqlite3.DatabaseError) and (
-            not isinstance(e, sqlite3.OperationalError) or "decode" in text or "malformed" in text
+            not isinstance(e, sqlite3.OperationalError)
+            or any(sign in text for sign in ("decode", "malformed", "unsupported file format"))
         ):
             column = _UNDECODABLE.match(text)  # the message quotes the damaged bytes: drop them
             if column:
                 text = f"the text of a row's column {column.group(1)!r} is not UTF-8"
+            elif text.startswith("malformed database schema"):
+                text = "malformed database schema"
             return StoreCorrupt(self._where, text)
         return StoreError(f"store {self._where}: {text}")
 
@@ -199,6 +202,9 @@ class SqliteStore(Store):
         try:
             conn = _connect(str(p))
         except sqlite3.Error as e:
+            error = self._error(e)
+            if isinstance(error, StoreCorrupt) and not fresh:  # a kubesim header, bad pages
+                raise error from e
             raise StoreError(f"cannot open the store file {p}: {e}") from e
         try:
             if fresh:

@@ -155,6 +155,18 @@ def test_a_damaged_btree_page_is_malformed(run, store_path, good_store):
     assert run("reset", "--yes")[0] == 0 and not store_path.exists()
 
 
+@pytest.mark.parametrize("offset", [16, 28, 44, 56], ids=lambda o: f"header-byte-{o}")
+def test_a_damaged_header_field_is_corrupt(run, store_path, good_store, offset):
+    """Page size, page count, file format, schema cookie: kubesim's marks (magic, application
+    id) intact, the rest unreadable."""
+    data = bytearray(good_store)
+    data[offset : offset + 4] = b"\xde\xad\xbe\xef"
+    store_path.write_bytes(bytes(data))
+    code, _, err = run("get", "pods")
+    assert assert_clean(code, err, store_path), err
+    assert run("reset", "--yes")[0] == 0 and not store_path.exists()
+
+
 def test_reset_still_refuses_a_file_that_is_not_a_store(run, store_path, tmp_path):
     store_path.write_bytes(b"my notes, not a database\n" * 10)
     code, _, err = run("reset", "--yes")
