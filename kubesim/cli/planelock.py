@@ -35,7 +35,8 @@ STOP_TIMEOUT_S = 10.0
 
 
 def pid_file(store: Path | None = None) -> Path:
-    return Path(str(store or context.store_path()) + ".controlplane")
+    """STORE.controlplane beside the store file (a symlinked store path: beside its target)."""
+    return Path(os.path.realpath(store or context.store_path()) + ".controlplane")
 
 
 def _read_pid(fd: int) -> int:
@@ -83,7 +84,12 @@ def hold(store: Path) -> Iterator[None]:
     `up` holds it."""
     path = pid_file(store)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise KubesimError(
+                f"cannot write the control plane's pid file {path}: {e.strerror or e}"
+            ) from e
         if fcntl is None:
             break
         try:

@@ -26,7 +26,7 @@ def open_store(path: str | None = None, *, create: bool = True) -> Store:
 def remove_store(path: str) -> bool:
     """Delete the store at `path` (and the files kept beside it); False if there was none.
     Refuses a file that is not a kubesim store; removes a corrupt one."""
-    from kubesim.store.sqlite import remove_store as remove
+    from kubesim.store.files import remove_store as remove
 
     return remove(path)
 
@@ -34,6 +34,6 @@ def remove_store(path: str) -> bool:
 def check_store_file(path: str) -> None:
     """Refuse (StoreError) an existing, non-empty file that is not a kubesim store, judged by
     its header alone (a corrupt store, or one of another schema version, passes)."""
-    from kubesim.store.sqlite import check_store_file as check
+    from kubesim.store.files import check_store_file as check
 
     check(path)

@@ -16,9 +16,9 @@ A store object may be shared by threads (one lock serialises its connection).
 
 Damage: SQLite keeps no checksums, so a page overwritten in the middle of the file shows up as
 "database disk image is malformed", as text that is not UTF-8, or as a value that does not
-decode; every such error is a StoreCorrupt naming the file (never an sqlite3 traceback), and
-`remove_store` deletes the file whatever its pages hold (it reads only the header). The file's
+decode; every such error is a StoreCorrupt naming the file (never an sqlite3 traceback). The file's
 identity (device, inode) is noted at open: `check_identity` says when it was removed or replaced.
+Removing a store (`kubesim reset`) is files.py's.
 
 Write cost: a single-key write is BEGIN IMMEDIATE, one SELECT (current revision, the key's row and
 what its new history row links to), an insert or update of kv, an append to history, an append to
@@ -71,7 +71,6 @@ from kubesim.store.schema import (
     KV_NOW,
     KV_UPDATE,
     MAX_OPS,
-    REMOVABLE_SUFFIXES,
     REV,
     REV_AND_KEY,
     SUB_BITS,
@@ -576,26 +575,3 @@ def _insert_journal(
         cur.execute(JOURNAL_INSERT, rows[0])
     else:
         cur.executemany(JOURNAL_INSERT, rows)
-
-
-def check_store_file(path: str | Path) -> None:
-    """Refuse (StoreError) a file at `path` that is not a kubesim store, judged by its header
-    alone: a store whose other pages are corrupt, or of another schema version, passes, and so
-    does an empty file (a store whose creation was interrupted) or none at all."""
-    p = Path(path)
-    if p.is_dir():
-        raise StoreError(f"{p} is a directory, not a kubesim store")
-    if p.exists() and p.stat().st_size:
-        schema.check_ours(p)
-
-
-def remove_store(path: str | Path) -> bool:
-    """Delete the store file at `path` and its WAL and shared-memory files (check_store_file
-    first); False if there was none."""
-    p = Path(path)
-    check_store_file(p)
-    if not p.exists():
-        return False
-    for suffix in REMOVABLE_SUFFIXES:
-        Path(str(p) + suffix).unlink(missing_ok=True)
-    return True

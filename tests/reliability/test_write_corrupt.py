@@ -10,6 +10,7 @@ decode. Each must read `error: the store FILE is corrupt (...)`, never a traceba
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -173,6 +174,16 @@ def test_reset_still_refuses_a_file_that_is_not_a_store(run, store_path, tmp_pat
     assert code == 1
     assert err == f"error: {store_path} is not a kubesim store (it is not an SQLite database)\n"
     assert store_path.read_bytes().startswith(b"my notes")
+
+
+def test_reset_refuses_what_is_not_a_regular_file(run, store_path, monkeypatch):
+    fifo = store_path.parent / "fifo"
+    os.mkfifo(fifo)  # reading it would block: it must not be read, nor removed
+    monkeypatch.setenv("KUBESIM_STORE", str(fifo))
+    code, _, err = run("reset", "--yes")
+    assert code == 1
+    assert err == f"error: {fifo} is not a kubesim store (it is not a regular file)\n"
+    assert fifo.exists()
 
 
 def test_reset_removes_an_empty_store_file(run, store_path):
