@@ -159,3 +159,43 @@ def test_a_replaced_store_file_is_noticed(tmp_path):
     with pytest.raises(StoreReplaced, match="was removed"):
         store.check_identity()
     store.close()
+
+
+def test_the_live_view_stops_when_its_store_is_removed(applied):
+    """On a terminal (a pty): the view gives the terminal back, then the one error line."""
+    pty = pytest.importorskip("pty")
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `kubesim up` on a terminal
+        os.environ.update(KUBESIM_STORE=str(applied), NO_COLOR="1")
+        os.environ.pop("KUBESIM_DEBUG", None)
+        os.execv(sys.executable, [sys.executable, "-m", "kubesim", "up"])
+    out, code, removed = b"", None, False
+    end = time.monotonic() + 30
+    while code is None and time.monotonic() < end:
+        if not removed and planelock.holder(applied) == pid:
+            time.sleep(0.3)  # a few frames drawn
+            for name in ("store.db", "store.db-wal", "store.db-shm"):
+                (applied.parent / name).unlink(missing_ok=True)
+            removed = True
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                pass
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+    if code is None:
+        os.kill(pid, 9)
+    os.close(fd)
+    assert removed and code == 1, out[-500:]
+    screen_left = out.rindex(b"\x1b[?1049l")  # the alternate screen is left first
+    tail = out[screen_left:].decode().replace("\r\n", "\n")
+    assert tail.endswith(
+        f"error: the store file {applied} was removed while this process had it open (by "
+        "`kubesim reset` or by hand): nothing written since then can be seen; the control "
+        "plane stops (start `kubesim up` again)\n"
+    )
+    assert "Traceback" not in tail and files(applied) == []
