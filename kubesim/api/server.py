@@ -75,17 +75,17 @@ def decode(kv: KeyValue, store: Store | None = None) -> dict[str, Any]:
 def load_stored(
     value: bytes, key: str, revision: int, store: Store | None = None
 ) -> dict[str, Any]:
-    """A stored value as an object with a metadata mapping, or StoreCorrupt."""
+    """A stored value as an object with a metadata mapping, or StoreCorrupt (Store.load_object;
+    without a store the error cannot name the file)."""
+    if store is not None:
+        return store.load_object(value, key, revision)
     try:
         obj = loads(value)
-    except ValueError as e:
-        obj, detail = None, f"{e}"
-    else:
-        detail = "not an object with metadata"
+    except ValueError:
+        obj = None
     if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
         return obj
-    what = f"the value of {key} at revision {revision} does not decode: {detail}"
-    raise store.corrupt(what) if store is not None else StoreCorrupt("file", what)
+    raise StoreCorrupt("file", f"the value of {key} at revision {revision} does not decode")
 
 
 def encode(obj: dict[str, Any]) -> bytes:

@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 
-from kubesim.model.objects import loads
 from kubesim.store.base import KeyValue, Store
 
 _MISSING = object()
@@ -42,11 +41,7 @@ class Change:
 def _version(kv: KeyValue | None, store: Store) -> Version:
     if kv is None:
         return Version(0, None)
-    try:
-        obj = loads(kv.value)
-    except ValueError as e:  # a corrupt page of the store file
-        what = f"the value of {kv.key} at revision {kv.mod_revision} does not decode: {e}"
-        raise store.corrupt(what) from e
+    obj = store.load_object(kv.value, kv.key, kv.mod_revision)
     obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
     return Version(kv.mod_revision, obj)
 

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kubesim.model.errors import StoreCorrupt
 
 
@@ -187,6 +189,20 @@ class Store(ABC):
     def corrupt(self, detail: str) -> StoreCorrupt:
         """The error for damaged contents: stored bytes that do not decode, say."""
         return StoreCorrupt(self.where, detail)
+
+    def load_object(self, value: bytes, key: str, revision: int) -> dict[str, Any]:
+        """A stored value as the object it holds (kubesim stores JSON objects with metadata);
+        StoreCorrupt, naming the key, if it is not one. For callers that decode what they
+        read: the API server and replay."""
+        try:
+            obj = orjson.loads(value)
+        except ValueError as e:
+            obj, detail = None, f"{e}"
+        else:
+            detail = "not an object with metadata"
+        if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
+            return obj
+        raise self.corrupt(f"the value of {key} at revision {revision} does not decode: {detail}")
 
     def __enter__(self) -> Store:
         return self

@@ -238,6 +238,16 @@ COMPACT_SNAPSHOTS = "DELETE FROM snapshot WHERE rev < :floor"
 NEXT_SNAPSHOT = "SELECT MIN(rev) FROM snapshot WHERE rev >= ?"
 
 
+def revision_of(last: int | None) -> int:
+    """The current revision from MAX(history.id): 1 when there is no row. An id no history row
+    can have (the first write takes revision 2) means damaged pages: sqlite3.DatabaseError."""
+    if last is None:
+        return 1
+    if type(last) is not int or last < 2 << SUB_BITS:
+        raise sqlite3.DatabaseError(f"malformed history: a row id of {last!r}")
+    return last >> SUB_BITS
+
+
 def prefix_end(prefix: str) -> str | None:
     """The smallest string above every string that starts with `prefix` (None: no bound)."""
     while prefix:

@@ -79,6 +79,7 @@ from kubesim.store.schema import (
     next_jump,
     prefix_clause,
     prefix_end,
+    revision_of,
     walk_start,
 )
 
@@ -292,7 +293,7 @@ class SqliteStore(Store):
     def _check_revision(cur: sqlite3.Cursor, revision: int) -> int:
         """Raise Compacted/FutureRevision for `revision`; return the current revision."""
         floor, last = cur.execute(FLOOR_AND_REV).fetchone()
-        current = last >> SUB_BITS if last else 1
+        current = revision_of(last)
         if revision < floor:
             raise Compacted(revision, floor)
         if revision > current:
@@ -334,7 +335,7 @@ class SqliteStore(Store):
             last, *first = execute(REV_AND_KEY, (ops[0].key,)).fetchone()
         else:
             last = execute(REV).fetchone()[0]
-        rev = last >> SUB_BITS if last else 1
+        rev = revision_of(last)
         for i, op in enumerate(ops):
             if i:
                 row = execute(KEY, (op.key,)).fetchone()
@@ -450,7 +451,7 @@ class SqliteStore(Store):
                 f"JOIN history h ON h.id = k.hid WHERE {where} AND NOT k.deleted ORDER BY k.key"
             )
             rows = cur.execute(sql + tail, params).fetchall()
-            return [KeyValue(*row) for row in rows], last >> SUB_BITS if last else 1
+            return [KeyValue(*row) for row in rows], revision_of(last)
         self._check_revision(cur, revision)
         end = prefix_end(prefix)
         where = "1" if end is None else "key >= :lo AND key < :end"
@@ -503,8 +504,10 @@ class SqliteStore(Store):
         ]
 
     def current_revision(self) -> int:
-        last = self._query(REV)[0][0]
-        return last >> SUB_BITS if last else 1
+        try:
+            return revision_of(self._query(REV)[0][0])
+        except sqlite3.DatabaseError as e:
+            raise self._error(e) from e
 
     def compact_revision(self) -> int:
         return self._query(FLOOR_AND_REV)[0][0]

@@ -29,6 +29,7 @@ COMMANDS = [
     ["describe", "deployment", "web"],
     ["diff", "deployment/web"],
     ["why", "deployment/web"],
+    ["replay", "--from", "1", "--to", "20", "--auto", "--speed", "1000"],
     ["delete", "configmap", "web-config"],
 ]
 
