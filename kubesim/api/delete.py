@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kubesim.api.retry import CasRetry
 from kubesim.api.server import NAMESPACE, ApiServer, decode, encode
 from kubesim.model.errors import ApiError, BadRequest
 from kubesim.model.kinds import Kind
@@ -73,11 +74,12 @@ def _delete(
         raise BadRequest(
             f'invalid propagationPolicy "{propagation}": must be one of ' + ", ".join(POLICIES)
         )
-    for _ in range(20):
+    retry = CasRetry()  # a delete carries no precondition: it never surfaces a 409 Conflict
+    while True:
         kv = api.store.get(key)
         if kv is None:
             raise api.not_found(kind, name)
-        obj = decode(kv)
+        obj = decode(kv, api.store)
         md = obj["metadata"]
         if dry_run:
             return DeleteResult(obj, kv.mod_revision, True)
@@ -86,7 +88,11 @@ def _delete(
         grace = _grace_period(kind, obj, grace_period)
         finalizers = _finalizers_for(existing, propagation)
         if kind.kind == "Namespace":
-            return _delete_namespace(api, obj, kv, actor)
+            done = _delete_namespace(api, obj, kv, actor)
+            if done is not None:
+                return done
+            retry.lost()
+            continue
         if md.get("deletionTimestamp"):
             if grace == 0 and kind.kind == "Pod" and not finalizers:
                 pass  # force: fall through to the immediate delete
@@ -100,9 +106,10 @@ def _delete(
             if kind.has_generation:
                 md["generation"] = md.get("generation", 1) + 1
             data = {"propagationPolicy": policy, "gracePeriodSeconds": grace}
-            result = _mark_deleting(api, kind, kv, obj, actor, data, _pending(obj))
-            if result is not None:
-                return result
+            marked = _mark_deleting(api, kind, kv, obj, actor, data, _pending(obj))
+            if marked is not None:
+                return marked
+            retry.lost()
             continue
         ops: list[Put | Delete] = [Delete(key, kv.mod_revision)]
         if kind.kind == "CustomResourceDefinition":
@@ -113,7 +120,7 @@ def _delete(
         result = api.store.txn(ops, [entry])
         if result.succeeded:
             return DeleteResult(obj, result.revision, True)
-    raise api.conflict(kind, name)
+        retry.lost()
 
 
 def _mark_deleting(
@@ -181,16 +188,16 @@ def _custom_resources_of(api: ApiServer, crd: dict[str, Any]) -> list[Put | Dele
     return [Delete(kv.key, kv.mod_revision) for kv in kvs]
 
 
-def _delete_namespace(api: ApiServer, ns: dict[str, Any], kv: KeyValue, actor: str) -> DeleteResult:
+def _delete_namespace(
+    api: ApiServer, ns: dict[str, Any], kv: KeyValue, actor: str
+) -> DeleteResult | None:
     """A namespace always turns Terminating first; the namespace controller deletes what is in
-    it, then removes the `kubernetes` finalizer from spec.finalizers, which removes it."""
+    it, then removes the `kubernetes` finalizer from spec.finalizers, which removes it. None if
+    another writer changed it first."""
     if ns["metadata"].get("deletionTimestamp"):
         return DeleteResult(ns, kv.mod_revision, False, "namespace-content")
     ns["metadata"]["deletionTimestamp"] = format_timestamp(api.clock())
     ns["metadata"]["deletionGracePeriodSeconds"] = 0
     ns.setdefault("status", {})["phase"] = "Terminating"
     api.namespaces.forget(ns["metadata"]["name"])  # admission must read it again
-    result = _mark_deleting(api, NAMESPACE, kv, ns, actor, {}, "namespace-content")
-    if result is None:
-        raise api.conflict(NAMESPACE, ns["metadata"]["name"])
-    return result
+    return _mark_deleting(api, NAMESPACE, kv, ns, actor, {}, "namespace-content")

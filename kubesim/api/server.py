@@ -23,12 +23,14 @@ from kubesim.api import strategy
 from kubesim.api.admission import NamespaceLifecycle, allocate_cluster_ip
 from kubesim.api.bootstrap import initial_objects
 from kubesim.api.names import generate_name, new_uid
+from kubesim.api.retry import CasRetry
 from kubesim.model.errors import (
     AlreadyExists,
     ApiError,
     BadRequest,
     Conflict,
     NotFound,
+    StoreCorrupt,
 )
 from kubesim.model.kinds import BUILTIN_KINDS, Kind, Registry, builtin
 from kubesim.model.labels import Selector, matches
@@ -38,8 +40,7 @@ from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 CRD = builtin("CustomResourceDefinition")
 NAMESPACE = builtin("Namespace")
 
-#: how often a write re-reads and retries after losing a compare-and-swap to another writer
-#: (GuaranteedUpdate retries internally; only a client-pinned resourceVersion yields a 409)
+#: how many generated names a create tries before it gives up (AlreadyExists)
 MAX_CAS_RETRIES = 20
 
 
@@ -77,11 +78,30 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def decode(kv: KeyValue) -> dict[str, Any]:
-    """The stored bytes as an object whose resourceVersion is the key's mod revision."""
-    obj = loads(kv.value)
+def decode(kv: KeyValue, store: Store | None = None) -> dict[str, Any]:
+    """The stored bytes as an object whose resourceVersion is the key's mod revision.
+
+    Bytes that are not an object (a corrupt page of the store file) raise StoreCorrupt naming
+    the key, and the store when it is given."""
+    obj = load_stored(kv.value, kv.key, kv.mod_revision, store)
     obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
     return obj
+
+
+def load_stored(
+    value: bytes, key: str, revision: int, store: Store | None = None
+) -> dict[str, Any]:
+    """A stored value as an object with a metadata mapping, or StoreCorrupt (Store.load_object;
+    without a store the error cannot name the file)."""
+    if store is not None:
+        return store.load_object(value, key, revision)
+    try:
+        obj = loads(value)
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
+        return obj
+    raise StoreCorrupt("file", f"the value of {key} at revision {revision} does not decode")
 
 
 def encode(obj: dict[str, Any]) -> bytes:
@@ -128,7 +148,7 @@ class ApiServer:
             if kvs:
                 from kubesim.api import crd as crds
             for kv in kvs:
-                crd = loads(kv.value)
+                crd = load_stored(kv.value, kv.key, kv.mod_revision, self.store)
                 if not (crd.get("metadata") or {}).get("deletionTimestamp"):
                     reg.add(crds.kinds_from_crd(crd))
             self._registry, self._registry_rev = reg, rev
@@ -148,11 +168,11 @@ class ApiServer:
         kv = self.store.get(kind.key(namespace, name), revision)
         if kv is None:
             raise self.not_found(kind, name)
-        return decode(kv)
+        return decode(kv, self.store)
 
     def try_get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any] | None:
         kv = self.store.get(kind.key(namespace, name))
-        return decode(kv) if kv else None
+        return decode(kv, self.store) if kv else None
 
     def list(
         self,
@@ -164,7 +184,7 @@ class ApiServer:
         """Objects of a kind (in one namespace, or all), and the list's resourceVersion."""
         kvs, rev = self.store.range(kind.prefix(namespace), revision)
         with gc_paused():  # decoding is a burst of acyclic dicts: no cycles for the GC to find
-            items = [decode(kv) for kv in kvs]
+            items = [decode(kv, self.store) for kv in kvs]
         if selector:
             items = [o for o in items if matches(selector, o["metadata"].get("labels"))]
         return items, rev
@@ -190,7 +210,7 @@ class ApiServer:
             kind = _kind_of_key(ev.key, by_prefix)
             if kind is None:
                 continue
-            obj = loads(ev.value)
+            obj = load_stored(ev.value, ev.key, ev.revision, self.store)
             obj["metadata"]["resourceVersion"] = str(ev.revision)
             if ev.type == "DELETE":
                 etype = "DELETED"
@@ -257,7 +277,7 @@ class ApiServer:
         if dry_run:
             existing = self.store.get(key)
             if existing:
-                raise self._already_exists(kind, name, decode(existing))
+                raise self._already_exists(kind, name, decode(existing, self.store))
             current = self.store.current_revision()
             obj["metadata"]["resourceVersion"] = str(current)
             return WriteResult(obj, current, False)
@@ -268,7 +288,7 @@ class ApiServer:
                 obj["metadata"]["resourceVersion"] = str(result.revision)
                 return WriteResult(obj, result.revision, True)
             if not md.get("generateName") and result.current is not None:
-                raise self._already_exists(kind, name, decode(result.current))
+                raise self._already_exists(kind, name, decode(result.current, self.store))
             # a generated name collided: pick another, as the apiserver retries generateName
             name = md["name"] = generate_name(md["generateName"], self.rng)
             key = kind.key(ns, name)
@@ -336,20 +356,26 @@ class ApiServer:
         key = kind.key(namespace, name)
         if pinned_revision is not None:  # the request carried a resourceVersion: journal it
             journal_data = {**(journal_data or {}), "resourceVersion": str(pinned_revision)}
+        retry = CasRetry()
         try:
-            for _ in range(MAX_CAS_RETRIES):
-                kv = self.store.get(key)
+            kv = self.store.get(key)
+            while True:
                 if kv is None:
                     raise self.not_found(kind, name)
                 if pinned_revision is not None and pinned_revision != kv.mod_revision:
                     raise self.conflict(kind, name)
-                old = decode(kv)
-                desired = mutate(decode(kv))
+                old = decode(kv, self.store)
+                desired = mutate(decode(kv, self.store))
                 if desired is None:
                     return WriteResult(old, kv.mod_revision, False)
                 new = strategy.prepare_for_update(kind, desired, old, subresource)
                 if strategy.should_delete_during_update(new, old):
-                    return self._finalize(kind, key, new, kv, actor, verb, journal_data)
+                    done = self._finalize(kind, key, new, kv, actor, verb, journal_data)
+                    if done is not None:
+                        return done
+                    kv = self.store.get(key)
+                    retry.lost()
+                    continue
                 data = encode(new)
                 if data == kv.value:
                     entry = self.command_entry(
@@ -362,19 +388,20 @@ class ApiServer:
                 if result.succeeded:
                     new["metadata"]["resourceVersion"] = str(result.revision)
                     return WriteResult(new, result.revision, True)
-                if pinned_revision is not None:
-                    raise self.conflict(kind, name)
-            raise self.conflict(kind, name)
+                # another writer won: its value came back with the failed compare (None: deleted)
+                kv = result.current
+                retry.lost()
         except ApiError as e:
             self.reject(e, actor, verb, kind, key, journal_data)
             raise
 
-    def _finalize(self, kind, key, obj, kv, actor, verb, journal_data) -> WriteResult:
-        """The last finalizer of a deleting object was removed: the object goes away."""
+    def _finalize(self, kind, key, obj, kv, actor, verb, journal_data) -> WriteResult | None:
+        """The last finalizer of a deleting object was removed: the object goes away. None if
+        another writer changed it first (the caller reads it again and retries)."""
         entry = self.command_entry(actor, verb, kind, key, "deleted", obj, journal_data)
         result = self.store.txn([Delete(key, kv.mod_revision)], [entry])
         if not result.succeeded:
-            raise self.conflict(kind, obj["metadata"]["name"])
+            return None
         return WriteResult(obj, result.revision, True)
 
     # ----------------------------------------------------------------------------- helpers

@@ -31,21 +31,45 @@ def register(app: typer.Typer) -> None:
     )(manifests_command)
 
 
-def reset_command(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+def reset_command(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="If a control plane (kubesim up) runs against the store, stop it first.",
+    ),
+) -> None:
+    """Refuses while a `kubesim up` holds the store (it would go on running against the deleted
+    file); `--force` stops it first, as Ctrl-C would, and says so. A corrupt store is removed;
+    a file that is not a kubesim store is not."""
+    from kubesim.cli import planelock
+    from kubesim.store import check_store_file, remove_store
+
     path = context.store_path()
-    if not path.exists():
+    pid = planelock.holder(path)
+    if pid is not None and not force:
+        raise KubesimError(
+            f"a control plane (kubesim up, pid {pid}) is running against {path}: stop it "
+            "first (Ctrl-C in its terminal), or use `kubesim reset --force` to stop it and reset"
+        )
+    if not path.exists() and pid is None:
         context.out(f"nothing to reset: {path} does not exist")
         return
+    check_store_file(str(path))  # refuses a file that is not a kubesim store, before anything
     if not yes:
         if not sys.stdin.isatty():
             raise KubesimError(f"refusing to delete {path} without --yes (no terminal to ask)")
-        typer.confirm(f"Delete {path} and its whole history?", abort=True)
-    from kubesim.store import open_store
-
-    open_store(str(path), create=False).close()  # refuses a file that is not a kubesim store
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    context.out(f"store {path} deleted")
+        what = f" (and stop the control plane, pid {pid})" if pid is not None else ""
+        typer.confirm(f"Delete {path} and its whole history{what}?", abort=True)
+    if pid is not None:
+        planelock.stop(pid, path)
+        context.out(f"stopped the control plane (kubesim up, pid {pid}) running against {path}")
+    else:
+        planelock.pid_file(path).unlink(missing_ok=True)  # a stale one, if any
+    if remove_store(str(path)):
+        context.out(f"store {path} deleted")
+    else:
+        context.out(f"nothing to reset: {path} does not exist")
 
 
 def version_command() -> None:

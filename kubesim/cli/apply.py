@@ -12,7 +12,14 @@ import typer
 
 from kubesim.cli import context
 from kubesim.cli.output import print_objects
-from kubesim.model.errors import ApiError, InputError, Invalid, KubesimError, UnsupportedKind
+from kubesim.model.errors import (
+    ApiError,
+    InputError,
+    Invalid,
+    KubesimError,
+    StoreError,
+    UnsupportedKind,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,6 +92,8 @@ def apply_paths(
             if namespace:
                 obj = _with_namespace(obj, namespace)
             result = apply(api, obj, dry_run=dry_run, source=doc.source)
+        except StoreError:
+            raise  # not about this document: the store itself failed (corrupt, say)
         except KubesimError as e:
             context.err(describe_failure(e, doc.source, doc.index, obj))
             _journal_rejected(api, obj, e, doc.source)

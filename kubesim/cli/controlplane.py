@@ -5,7 +5,9 @@ over the store, with the same options: `--seed`, `--latency NAME=MS`, `--reconci
 NAME=MS`, fault switches, `--pod-start-delay`, `--nodes`, `--controller FILE.py`.
 `reconcile` runs on the virtual clock until settled (or `--steps N` / `--for 30s`), prints a
 compact stage log and a summary, and exits. `up` runs in real time (scaled by `--speed`), picks up
-commands written by other processes within milliseconds, and stops on Ctrl-C or after `--for`.
+commands written by other processes within milliseconds, and stops on Ctrl-C, SIGTERM (`kubesim
+reset --force`) or after `--for`; while it runs it holds the store's pid file (cli/planelock.py),
+and if its store file is removed or replaced it says so and exits 1.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import typer
 
 from kubesim.cli import context
-from kubesim.model.errors import KubesimError, UsageError
+from kubesim.model.errors import KubesimError, StoreReplaced, UsageError
 
 #: `reconcile` (until settled) stops once only timers this far past the last write remain
 IDLE_SECONDS = 60.0
@@ -309,16 +311,14 @@ def up_command(
     """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
     to pause, step, restart, follow and switch faults). Without one, or with --plain: the plain
     stage lines of `reconcile`, with no escape codes."""
-    from kubesim.cli.rollout import pid_file
+    from kubesim.cli import planelock
     from kubesim.sim.clock import RealClock
-    from kubesim.sim.runner import RealTimeRunner
-    from kubesim.sim.snapshot import StageTracker
-    from kubesim.sim.summary import summary_lines
 
     if speed <= 0:
         raise UsageError("--speed must be greater than 0")
     duration = parse_duration(for_) if for_ else None
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
+    store = context.store_path()
     clock = RealClock(speed=speed)
     plane, config = build_plane(
         clock,
@@ -333,6 +333,23 @@ def up_command(
         controller=controller,
         shared_informers=shared_informers,
     )
+    # held from the first write of the control plane to its last: `kubesim reset` refuses while
+    # it is held (with --force it sends SIGTERM and waits for it); were the store removed in the
+    # moment before, the runner's first poll sees it
+    terminated = planelock.StopOnSigterm()
+    try:
+        with planelock.hold(store):
+            _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
+    finally:
+        terminated.restore()
+
+
+def _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose) -> None:
+    """`up` once it holds the store: run until Ctrl-C, SIGTERM, --for, or the store goes."""
+    from kubesim.sim.runner import RealTimeRunner
+    from kubesim.sim.snapshot import StageTracker
+    from kubesim.sim.summary import summary_lines
+
     tracker = StageTracker(plane) if live or svg else None
     log = None
     if not live:
@@ -344,25 +361,27 @@ def up_command(
 
         log = StageLog(plane, write, verbose=verbose)
         context.note(
-            f"control plane up against {context.store_path()} at speed {speed:g} "
+            f"control plane up against {store} at speed {speed:g} "
             "(Ctrl-C to stop); apply manifests from another terminal"
         )
     wall = time.perf_counter()
     start = clock.now()
     plane.start()
     check_consumer_names(plane, config)
-    runner = RealTimeRunner(plane, str(context.store_path()))
-    pid_file().write_text(str(os.getpid()))
+    runner = RealTimeRunner(plane, str(store))
+    terminated.attach(runner)
     view = None
     try:
         if live:
-            view = _run_live(plane, runner, tracker, duration, svg, duplicate_rate)
+            view = _run_live(plane, runner, tracker, duration, svg, config.faults.duplicate_rate)
         else:
             runner.run(duration, tick=log.commands if log else None)
     except KeyboardInterrupt:
         pass
-    finally:
-        pid_file().unlink(missing_ok=True)
+    except StoreReplaced as e:
+        raise StoreReplaced(f"{e}; the control plane stops (start `kubesim up` again)") from e
+    if terminated.signalled:
+        context.note("control plane stopped: SIGTERM (`kubesim reset --force`, or kill)")
     plane.record_stop()
     if svg:
         _save_final_svg(plane, tracker, view, svg)

@@ -8,9 +8,7 @@ previous revision's pod template back (a new command, so a new rollout).
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import typer
 
@@ -41,18 +39,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(rollout_app, name="rollout")
 
 
-def pid_file() -> Path:
-    return Path(str(context.store_path()) + ".controlplane")
-
-
 def control_plane_running() -> bool:
     """Is a `kubesim up` process running against this store?"""
-    try:
-        pid = int(pid_file().read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True
+    from kubesim.cli.planelock import holder
+
+    return holder() is not None
 
 
 def _deployment(args: list[str], namespace: str | None):

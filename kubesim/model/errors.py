@@ -59,6 +59,22 @@ class StoreError(KubesimError):
     """The store file cannot be used (not a kubesim store, newer schema, unreadable)."""
 
 
+class StoreCorrupt(StoreError):
+    """The store file is damaged (SQLite reports a malformed page, or a stored value does not
+    decode). `kubesim reset` removes it."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        self.where = where
+        super().__init__(
+            f"the store {where} is corrupt ({detail}); remove it with `kubesim reset --yes` "
+            "(its objects and history are lost) or restore a copy"
+        )
+
+
+class StoreReplaced(StoreError):
+    """The file a long-running process opened was removed or replaced behind its back."""
+
+
 class Compacted(StoreError):
     """A read or watch asked for a revision older than the compaction floor (etcd ErrCompacted)."""
 
@@ -203,6 +219,13 @@ class Conflict(ApiError):
 class Expired(ApiError):
     code = 410
     reason = "Expired"
+
+
+class Timeout(ApiError):
+    """504: the request ran past kube-apiserver's request timeout (60 s by default)."""
+
+    code = 504
+    reason = "Timeout"
 
 
 class Invalid(ApiError):

@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 
-from kubesim.model.objects import loads
 from kubesim.store.base import KeyValue, Store
 
 _MISSING = object()
@@ -39,10 +38,10 @@ class Change:
     new: Any = None
 
 
-def _version(kv: KeyValue | None) -> Version:
+def _version(kv: KeyValue | None, store: Store) -> Version:
     if kv is None:
         return Version(0, None)
-    obj = loads(kv.value)
+    obj = store.load_object(kv.value, kv.key, kv.mod_revision)
     obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
     return Version(kv.mod_revision, obj)
 
@@ -51,13 +50,13 @@ def versions(
     store: Store, key: str, from_rev: int | None = None, to_rev: int | None = None
 ) -> tuple[Version, Version]:
     """(old, new): `to_rev` (default now) and `from_rev` (default: the version before it)."""
-    new = _version(store.get(key, to_rev))
+    new = _version(store.get(key, to_rev), store)
     if from_rev is not None:
-        return _version(store.get(key, from_rev)), new
+        return _version(store.get(key, from_rev), store), new
     if new.revision <= 1:
         return Version(0, None), new
     before = new.revision - 1 if new.obj is not None else (to_rev or store.current_revision())
-    return _version(store.get(key, max(before, store.compact_revision(), 1))), new
+    return _version(store.get(key, max(before, store.compact_revision(), 1)), store), new
 
 
 def field_diff(old: Any, new: Any, path: str = "") -> list[Change]:

@@ -22,7 +22,7 @@ from typing import Any
 from kubesim.client.informer import Informer
 from kubesim.model.errors import KubesimError
 from kubesim.model.kinds import BUILTIN_KINDS, Kind
-from kubesim.model.objects import cache_key, loads
+from kubesim.model.objects import cache_key
 from kubesim.replay.history import PODS, History, Watch
 from kubesim.replay.seek import Seeker
 from kubesim.store.base import Event, KeyValue, Store
@@ -70,9 +70,9 @@ def _kind_for(prefix: str) -> Kind:
     return Kind(parts[-1], parts[1] if len(parts) > 2 else "", "", parts[-1], parts[-1], True)
 
 
-def _decode(kv: KeyValue | Event) -> dict[str, Any]:
-    obj = loads(kv.value)
+def _decode(store: Store, kv: KeyValue | Event) -> dict[str, Any]:
     revision = kv.mod_revision if isinstance(kv, KeyValue) else kv.revision
+    obj = store.load_object(kv.value, kv.key, revision)
     obj["metadata"]["resourceVersion"] = str(revision)
     return obj
 
@@ -103,7 +103,7 @@ def rebuild(store: Store, history: History, consumer: str) -> RebuildResult:
     if floor > 1:  # the history before the floor is gone: LIST at the floor, then watch
         for prefix, informer in informers.items():
             kvs, _ = store.range(prefix, floor)
-            listed += informer.on_list([_decode(kv) for kv in kvs], floor)
+            listed += informer.on_list([_decode(store, kv) for kv in kvs], floor)
         start = floor + 1
     while start <= target:
         batch = store.events(start, end_revision=target, limit=_BATCH)
@@ -114,7 +114,7 @@ def rebuild(store: Store, history: History, consumer: str) -> RebuildResult:
             if prefix is None:
                 continue
             informer = informers[prefix]
-            obj = _decode(ev)
+            obj = _decode(store, ev)
             kind = "DELETED" if ev.type == "DELETE" else ("ADDED" if ev.is_create else "MODIFIED")
             replayed = ReplayedEvent(kind, informer.kind, obj, ev.revision, ev.key)
             if informer.accept is None or informer.accept(obj) or cache_key(obj) in informer.cache:
@@ -135,7 +135,7 @@ def _compare(
         kvs, _ = store.range(prefix, revision)
         live = {}
         for kv in kvs:
-            obj = _decode(kv)
+            obj = _decode(store, kv)
             if informer.accept is None or informer.accept(obj):
                 live[cache_key(obj)] = obj
         rebuilt = {cache_key(o): o for o in informer.cache.list()}

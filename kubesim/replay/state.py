@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from kubesim.client.staleness import unseen
-from kubesim.model.objects import controller_ref, loads
+from kubesim.model.objects import controller_ref
 from kubesim.replay.history import History, Watch, event_type, node_of
 from kubesim.replay.seek import ConsumerState, ReadSide, Seeker
 from kubesim.replay.why import link_of, produced_by, target_of
@@ -150,7 +150,7 @@ class Timeline:
                 if e.actor not in names:
                     names.append(e.actor)
         for ev in events:
-            obj = loads(ev.value)
+            obj = self.store.load_object(ev.value, ev.key, ev.revision)
             md = obj.get("metadata") or {}
             got = list(delivered.get(ev.revision, []))
             node = node_of(ev.value) or node_of(ev.prev_value)
@@ -239,14 +239,14 @@ class Timeline:
             return
         owner_of_rs: dict[tuple[str, str], str] = {}
         for kv in replicasets:
-            rs = loads(kv.value)
+            rs = self.store.load_object(kv.value, kv.key, kv.mod_revision)
             _generation(state, "ReplicaSet", rs)
             ref = _controller(rs, "Deployment")
             if ref:
                 owner_of_rs[(rs["metadata"].get("namespace", ""), rs["metadata"]["name"])] = ref
         counts: dict[tuple[str, str], list[int]] = {}
         for kv in pods:
-            pod = loads(kv.value)
+            pod = self.store.load_object(kv.value, kv.key, kv.mod_revision)
             md = pod["metadata"]
             rs = _controller(pod, "ReplicaSet")
             deploy = owner_of_rs.get((md.get("namespace", ""), rs)) if rs else None
@@ -256,7 +256,7 @@ class Timeline:
                 running = (pod.get("status") or {}).get("phase") == "Running"
                 c[1] += running and not md.get("deletionTimestamp")
         for kv in deployments[:6]:
-            d = loads(kv.value)
+            d = self.store.load_object(kv.value, kv.key, kv.mod_revision)
             ns, name = d["metadata"].get("namespace", ""), d["metadata"]["name"]
             pods_n, running = counts.get((ns, name), [0, 0])
             shown = name if ns == "default" else f"{ns}/{name}"

@@ -5,6 +5,9 @@
   milliseconds when another process writes the store: a watchfiles thread watches the store's
   directory (the database and its -wal file, debounce tuned down to a few ms) and a slow poll
   (1 s) is the fallback. Wake-ups caused by the control plane's own writes cost one cheap poll.
+  Every poll first checks that the store file is still the one it opened
+  (`Store.check_identity`): if it was removed or replaced (`kubesim reset`, `rm`), `run` raises
+  StoreReplaced rather than go on writing to a file nobody else can see.
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ class RealTimeRunner:
                 if external or time.monotonic() - last_poll >= FALLBACK_POLL:
                     if self.watcher:
                         self.watcher.changed.clear()
+                    plane.store.check_identity()
                     plane.poll()
                     last_poll = time.monotonic()
                 if clock.paused:

@@ -2,7 +2,18 @@
 
 from kubesim.store.base import Delete, Event, JournalEntry, KeyValue, Put, Store, TxnResult
 
-__all__ = ["Delete", "Event", "JournalEntry", "KeyValue", "Put", "Store", "TxnResult", "open_store"]
+__all__ = [
+    "Delete",
+    "Event",
+    "JournalEntry",
+    "KeyValue",
+    "Put",
+    "Store",
+    "TxnResult",
+    "check_store_file",
+    "open_store",
+    "remove_store",
+]
 
 
 def open_store(path: str | None = None, *, create: bool = True) -> Store:
@@ -10,3 +21,19 @@ def open_store(path: str | None = None, *, create: bool = True) -> Store:
     from kubesim.store.sqlite import SqliteStore
 
     return SqliteStore(path, create=create)
+
+
+def remove_store(path: str) -> bool:
+    """Delete the store at `path` (and the files kept beside it); False if there was none.
+    Refuses a file that is not a kubesim store; removes a corrupt one."""
+    from kubesim.store.files import remove_store as remove
+
+    return remove(path)
+
+
+def check_store_file(path: str) -> None:
+    """Refuse (StoreError) an existing, non-empty file that is not a kubesim store, judged by
+    its header alone (a corrupt store, or one of another schema version, passes)."""
+    from kubesim.store.files import check_store_file as check
+
+    check(path)

@@ -27,6 +27,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from kubesim.model.errors import StoreCorrupt
+
 
 @dataclass(frozen=True, slots=True)
 class KeyValue:
@@ -170,6 +174,35 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @property
+    def where(self) -> str:
+        """How errors name this store (the file store: its path)."""
+        return "(in memory)"
+
+    def check_identity(self) -> None:
+        """Raise StoreReplaced if what backs this store was removed or replaced since it was
+        opened. A long-running process (`kubesim up`) calls it on every poll, so that it never
+        goes on writing to a file nobody else can see. The default (in memory): nothing."""
+        return None
+
+    def corrupt(self, detail: str) -> StoreCorrupt:
+        """The error for damaged contents: stored bytes that do not decode, say."""
+        return StoreCorrupt(self.where, detail)
+
+    def load_object(self, value: bytes, key: str, revision: int) -> dict[str, Any]:
+        """A stored value as the object it holds (kubesim stores JSON objects with metadata);
+        StoreCorrupt, naming the key, if it is not one. For callers that decode what they
+        read: the API server and replay."""
+        try:
+            obj = orjson.loads(value)
+        except ValueError as e:
+            obj, detail = None, f"{e}"
+        else:
+            detail = "not an object with metadata"
+        if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
+            return obj
+        raise self.corrupt(f"the value of {key} at revision {revision} does not decode: {detail}")
 
     def __enter__(self) -> Store:
         return self

@@ -51,6 +51,8 @@ APPLICATION_ID = 0x4B53494D
 MAGIC = "kubesim-store"
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: the store file and the files SQLite keeps beside it in WAL mode
+REMOVABLE_SUFFIXES = ("", "-wal", "-shm")
 
 DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -102,6 +104,12 @@ def check_file(path: Path) -> None:
 
     Reads bytes only: the file is never opened by SQLite if this raises.
     """
+    check_version(path, check_ours(path))
+
+
+def check_ours(path: Path) -> int:
+    """Refuse a file whose header is not a kubesim store's; return its schema version. Reads the
+    first 100 bytes only, so it holds for a store whose other pages are corrupt."""
     try:
         with path.open("rb") as f:
             header = f.read(100)
@@ -114,7 +122,7 @@ def check_file(path: Path) -> None:
         raise StoreError(
             f"{path} is not a kubesim store (an SQLite database written by another program)"
         )
-    check_version(path, int.from_bytes(header[60:64], "big"))
+    return int.from_bytes(header[60:64], "big")
 
 
 def check_version(path: Path | str, version: int) -> None:
@@ -228,6 +236,16 @@ COMPACT_HISTORY = (
 COMPACT_KV = "DELETE FROM kv WHERE deleted AND hid < :lo"
 COMPACT_SNAPSHOTS = "DELETE FROM snapshot WHERE rev < :floor"
 NEXT_SNAPSHOT = "SELECT MIN(rev) FROM snapshot WHERE rev >= ?"
+
+
+def revision_of(last: int | None) -> int:
+    """The current revision from MAX(history.id): 1 when there is no row. An id no history row
+    can have (the first write takes revision 2) means damaged pages: sqlite3.DatabaseError."""
+    if last is None:
+        return 1
+    if type(last) is not int or last < 2 << SUB_BITS:
+        raise sqlite3.DatabaseError(f"malformed history: a row id of {last!r}")
+    return last >> SUB_BITS
 
 
 def prefix_end(prefix: str) -> str | None:

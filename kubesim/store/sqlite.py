@@ -14,6 +14,12 @@ Concurrency and durability:
   corrupt the file.
 A store object may be shared by threads (one lock serialises its connection).
 
+Damage: SQLite keeps no checksums, so a page overwritten in the middle of the file shows up as
+"database disk image is malformed", as text that is not UTF-8, or as a value that does not
+decode; every such error is a StoreCorrupt naming the file (never an sqlite3 traceback). The file's
+identity (device, inode) is noted at open: `check_identity` says when it was removed or replaced.
+Removing a store (`kubesim reset`) is files.py's.
+
 Write cost: a single-key write is BEGIN IMMEDIATE, one SELECT (current revision, the key's row and
 what its new history row links to), an insert or update of kv, an append to history, an append to
 journal, COMMIT. The commit writes each changed page to the WAL, about 3 to 4 pages of 2 KB (kv,
@@ -23,6 +29,8 @@ schema.py for why the layout has no secondary index.
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import threading
 import time
@@ -32,7 +40,13 @@ from typing import Any, TypeVar
 
 import orjson
 
-from kubesim.model.errors import Compacted, FutureRevision, StoreError
+from kubesim.model.errors import (
+    Compacted,
+    FutureRevision,
+    StoreCorrupt,
+    StoreError,
+    StoreReplaced,
+)
 from kubesim.store import schema
 from kubesim.store.base import (
     Delete,
@@ -65,10 +79,12 @@ from kubesim.store.schema import (
     next_jump,
     prefix_clause,
     prefix_end,
+    revision_of,
     walk_start,
 )
 
 T = TypeVar("T")
+_UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '([^']*)'")
 _NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
 
 BUSY_TIMEOUT_S = 5.0
@@ -114,12 +130,53 @@ class SqliteStore(Store):
         self._where = str(self._path) if self._path else ":memory:"
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
         self._conn = self._open(create)
         self._cur = self._conn.cursor()
+        if self._path is not None:
+            st = os.stat(self._path)
+            self._identity = (st.st_dev, st.st_ino)
 
     @property
     def path(self) -> Path | None:
         return self._path
+
+    @property
+    def where(self) -> str:
+        return self._where
+
+    def check_identity(self) -> None:
+        if self._path is None or self._identity is None:
+            return
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            raise StoreReplaced(
+                f"the store file {self._path} was removed while this process had it open "
+                "(by `kubesim reset` or by hand): nothing written since then can be seen"
+            ) from None
+        except OSError:
+            return  # unreadable for a moment: the next check tells
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StoreReplaced(
+                f"the store file {self._path} was replaced by another file while this process "
+                "had it open (by `kubesim reset` or by hand)"
+            )
+
+    def _error(self, e: sqlite3.Error) -> StoreError:
+        """An sqlite3 error (not busy or locked) as kubesim's: damage is a StoreCorrupt."""
+        text = str(e)
+        if isinstance(e, sqlite3.DatabaseError) and (
+            not isinstance(e, sqlite3.OperationalError)
+            or any(sign in text for sign in ("decode", "malformed", "unsupported file format"))
+        ):
+            column = _UNDECODABLE.match(text)  # the message quotes the damaged bytes: drop them
+            if column:
+                text = f"the text of a row's column {column.group(1)!r} is not UTF-8"
+            elif text.startswith("malformed database schema"):
+                text = "malformed database schema"
+            return StoreCorrupt(self._where, text)
+        return StoreError(f"store {self._where}: {text}")
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -145,6 +202,9 @@ class SqliteStore(Store):
         try:
             conn = _connect(str(p))
         except sqlite3.Error as e:
+            error = self._error(e)
+            if isinstance(error, StoreCorrupt) and not fresh:  # a kubesim header, bad pages
+                raise error from e
             raise StoreError(f"cannot open the store file {p}: {e}") from e
         try:
             if fresh:
@@ -167,7 +227,7 @@ class SqliteStore(Store):
             except sqlite3.OperationalError as e:
                 text = str(e)
                 if "locked" not in text and "busy" not in text:
-                    raise StoreError(f"store {self._where}: {text}") from e
+                    raise self._error(e) from e
                 now = time.monotonic()
                 if not deadline:
                     deadline = now + LOCK_DEADLINE_S
@@ -179,7 +239,7 @@ class SqliteStore(Store):
                 time.sleep(delay)  # contention only: back off, then try again
                 delay = min(delay * 2, 0.05)
             except sqlite3.DatabaseError as e:
-                raise StoreError(f"store {self._where}: {e}") from e
+                raise self._error(e) from e
 
     def _run(self, begin: str, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(cursor, *args) in one transaction (BEGIN IMMEDIATE for writes), retrying."""
@@ -190,6 +250,8 @@ class SqliteStore(Store):
                 return self._attempt(begin, fn, args)
             except sqlite3.OperationalError:
                 pass  # busy or locked past the busy timeout (or worse): the slow path decides
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(self._conn, lambda: self._attempt(begin, fn, args))
 
     def _attempt(self, begin: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -217,6 +279,8 @@ class SqliteStore(Store):
                 return self._cur.execute(sql, params).fetchall()
             except sqlite3.OperationalError:
                 pass
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(self._conn, lambda: self._cur.execute(sql, params).fetchall())
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -229,7 +293,7 @@ class SqliteStore(Store):
     def _check_revision(cur: sqlite3.Cursor, revision: int) -> int:
         """Raise Compacted/FutureRevision for `revision`; return the current revision."""
         floor, last = cur.execute(FLOOR_AND_REV).fetchone()
-        current = last >> SUB_BITS if last else 1
+        current = revision_of(last)
         if revision < floor:
             raise Compacted(revision, floor)
         if revision > current:
@@ -255,6 +319,8 @@ class SqliteStore(Store):
                 return self._attempt("BEGIN IMMEDIATE", self._apply, args)
             except sqlite3.OperationalError:
                 pass
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from e
             return self._retry(
                 self._conn, lambda: self._attempt("BEGIN IMMEDIATE", self._apply, args)
             )
@@ -269,7 +335,7 @@ class SqliteStore(Store):
             last, *first = execute(REV_AND_KEY, (ops[0].key,)).fetchone()
         else:
             last = execute(REV).fetchone()[0]
-        rev = last >> SUB_BITS if last else 1
+        rev = revision_of(last)
         for i, op in enumerate(ops):
             if i:
                 row = execute(KEY, (op.key,)).fetchone()
@@ -385,7 +451,7 @@ class SqliteStore(Store):
                 f"JOIN history h ON h.id = k.hid WHERE {where} AND NOT k.deleted ORDER BY k.key"
             )
             rows = cur.execute(sql + tail, params).fetchall()
-            return [KeyValue(*row) for row in rows], last >> SUB_BITS if last else 1
+            return [KeyValue(*row) for row in rows], revision_of(last)
         self._check_revision(cur, revision)
         end = prefix_end(prefix)
         where = "1" if end is None else "key >= :lo AND key < :end"
@@ -438,8 +504,10 @@ class SqliteStore(Store):
         ]
 
     def current_revision(self) -> int:
-        last = self._query(REV)[0][0]
-        return last >> SUB_BITS if last else 1
+        try:
+            return revision_of(self._query(REV)[0][0])
+        except sqlite3.DatabaseError as e:
+            raise self._error(e) from e
 
     def compact_revision(self) -> int:
         return self._query(FLOOR_AND_REV)[0][0]
@@ -474,10 +542,13 @@ class SqliteStore(Store):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self._query(sql, args)
-        return [
-            JournalEntry(t, a, v, tg, o, r, tm, None if d is None else orjson.loads(d), s)
-            for t, a, v, tg, o, r, tm, d, s in rows
-        ]
+        try:
+            return [
+                JournalEntry(t, a, v, tg, o, r, tm, None if d is None else orjson.loads(d), s)
+                for t, a, v, tg, o, r, tm, d, s in rows
+            ]
+        except orjson.JSONDecodeError as e:
+            raise StoreCorrupt(self._where, f"a journal entry does not decode: {e}") from e
 
     def close(self) -> None:
         with self._lock:
