@@ -20,6 +20,7 @@ import sys
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import float_option, int_option
 from kubesim.model.errors import Compacted, KubesimError, UsageError
 
 
@@ -83,19 +84,19 @@ def _check_revision(revision: int | None, name: str) -> None:
 
 # ----------------------------------------------------------------------------- replay
 def replay_command(
-    from_rev: int = typer.Option(None, "--from", help="First revision to show."),
-    to_rev: int = typer.Option(None, "--to", help="Last revision to show."),
+    from_rev: int = int_option(None, "--from", help="First revision to show."),
+    to_rev: int = int_option(None, "--to", help="Last revision to show."),
     follow: str = typer.Option(None, "--follow", metavar="KIND/NAME", help="Follow an object."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     auto: bool = typer.Option(False, "--auto", help="Play without input (plain without a TTY)."),
-    speed: float = typer.Option(2.0, "--speed", help="Steps per second when playing."),
+    speed: float = float_option(2.0, "--speed", above=True, help="Steps per second when playing."),
     rebuild: str = typer.Option(
         None,
         "--rebuild",
         metavar="CONSUMER",
         help="Rebuild a consumer's projection from the event stream.",
     ),
-    fork: int = typer.Option(
+    fork: int = int_option(
         None,
         "--fork",
         metavar="REV",
@@ -107,8 +108,6 @@ def replay_command(
 ) -> None:
     _check_revision(from_rev, "--from")
     _check_revision(to_rev, "--to")
-    if speed <= 0:
-        raise UsageError("--speed must be greater than 0")
     if rebuild:
         return _rebuild(rebuild)
     if fork is not None or into:
@@ -202,7 +201,7 @@ def _fork(revision: int, into: str) -> None:
 # ----------------------------------------------------------------------------- why, diff
 def why_command(
     args: list[str] = typer.Argument(None, metavar="KIND NAME | KIND/NAME"),
-    revision: int = typer.Option(None, "--revision", help="Explain this revision."),
+    revision: int = int_option(None, "--revision", help="Explain this revision."),
     last: bool = typer.Option(False, "--last", help="Explain its last change, not its creation."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
 ) -> None:
@@ -232,8 +231,8 @@ def why_command(
 
 def diff_command(
     args: list[str] = typer.Argument(..., metavar="KIND NAME | KIND/NAME"),
-    from_rev: int = typer.Option(None, "--from", help="The old version: as of this revision."),
-    to_rev: int = typer.Option(None, "--to", help="The new version: as of this revision."),
+    from_rev: int = int_option(None, "--from", help="The old version: as of this revision."),
+    to_rev: int = int_option(None, "--to", help="The new version: as of this revision."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
 ) -> None:
     from kubesim.replay.diff import field_diff, format_diff, versions
