@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import typer
 
 from kubesim import KUBERNETES_VERSION, __version__
 from kubesim.cli import context
+from kubesim.cli.options import check_output
 from kubesim.model.errors import KubesimError
 
 
@@ -64,28 +64,11 @@ def manifests_command(
         for f in sorted(src.iterdir()):
             context.out(f"  {f.name}")
         return
-    _check_copy_target(copy)
+    check_output(copy, "--copy", directory=True)
+    if copy.exists() and any(copy.iterdir()):
+        raise KubesimError(f"{copy} exists and is not empty; choose another directory")
     try:
         shutil.copytree(src, copy, dirs_exist_ok=True)
     except OSError as e:
         raise KubesimError(f"cannot copy the samples to {copy}: {e.strerror or e}") from e
     context.out(f"copied {len(list(src.iterdir()))} files to {copy}")
-
-
-def _check_copy_target(copy: Path) -> None:
-    """`--copy DIR` takes an empty or new directory whose parent exists (as `cp -r` does)."""
-    where = f"cannot copy the samples to {copy}"
-    if copy.is_symlink() and not copy.exists():
-        raise KubesimError(
-            f"{where}: it is a symbolic link to {os.readlink(copy)}, which is missing"
-        )
-    if copy.exists():
-        if not copy.is_dir():
-            raise KubesimError(f"{where}: it exists and is not a directory")
-        if any(copy.iterdir()):
-            raise KubesimError(f"{copy} exists and is not empty; choose another directory")
-        return
-    parent = copy.parent
-    if not parent.is_dir():
-        state = "is not a directory" if parent.exists() else "does not exist"
-        raise KubesimError(f"{where}: the parent directory {parent} {state}")

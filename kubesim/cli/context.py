@@ -47,7 +47,7 @@ def api() -> ApiServer:
     return server
 
 
-def check_store_path(path: Path) -> None:
+def check_store_path(path: Path, flag: str = "--store") -> None:
     """Refuse, in one clear line, a store path that can never hold a store file: a device, a FIFO
     or a socket (`--store /dev/null`), or a path under something that is not a directory."""
     import stat
@@ -68,9 +68,9 @@ def check_store_path(path: Path) -> None:
             (stat.S_ISSOCK, "a socket"),
         )
         what = next((name for test, name in kinds if test(mode)), "not a regular file")
+        example = f", such as {DEFAULT_STORE}" if flag == "--store" else ""
         raise StoreError(
-            f"{path} is {what}, not a kubesim store: --store takes a file path "
-            f"(default {DEFAULT_STORE})"
+            f"{path} is {what}, not a kubesim store: {flag} takes a file path{example}"
         )
     if mode is None:
         for parent in path.parents:

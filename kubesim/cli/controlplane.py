@@ -17,7 +17,14 @@ import time
 import typer
 
 from kubesim.cli import context
-from kubesim.cli.options import duration, duration_option, float_option, int_option, number
+from kubesim.cli.options import (
+    check_output,
+    duration,
+    duration_option,
+    float_option,
+    int_option,
+    number,
+)
 from kubesim.model.errors import KubesimError, UsageError
 
 #: `reconcile` (until settled) stops once only timers this far past the last write remain
@@ -294,6 +301,8 @@ def up_command(
     from kubesim.sim.snapshot import StageTracker
     from kubesim.sim.summary import summary_lines
 
+    if svg:
+        check_output(svg, "--svg", directory=False)
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
     clock = RealClock(speed=speed)
     plane, config = build_plane(

@@ -5,19 +5,22 @@ nonsense value (`--replicas 18446744073709551616`, `--speed nan`, `--nodes -1`, 
 one line in pflag's words, naming the flag (`invalid argument "-1" for "--nodes" flag: must be
 greater than or equal to 0`), exit 2, and the store is never opened. `int_option`,
 `float_option` and `duration_option` build the typer options; `integer`, `number` and `duration`
-check a value that arrives inside other text (`--latency NAME=MS`, `--restart NAME@1s`). Used by
-the command modules of kubesim.cli.
+check a value that arrives inside other text (`--latency NAME=MS`, `--restart NAME@1s`).
+`check_output` does the same for a path an option will write (`--copy DIR`, `--svg FILE`), before
+any work. Used by the command modules of kubesim.cli.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from kubesim.model.errors import UsageError
+from kubesim.model.errors import KubesimError, UsageError
 
 INT64 = (-(2**63), 2**63 - 1)
 #: Go's time.Duration is int64 nanoseconds: about 292 years
@@ -91,6 +94,26 @@ def duration(text: Any, flag: str) -> float:
     elif s.startswith("-") and _DURATION.fullmatch(s[1:]):
         raise invalid(text, flag, "a duration must not be negative", DURATION_HINT)
     raise invalid(text, flag, f'time: invalid duration "{_shown(text)}"', DURATION_HINT)
+
+
+def check_output(path: str | Path, flag: str, *, directory: bool) -> None:
+    """Refuse a path `flag` will write (a directory when `directory`, else a file) that cannot
+    be: a dangling symbolic link, a file where a directory goes or the reverse, or a missing
+    parent (nothing is created on the way, as `cp -r` and `mkdir` without -p do not)."""
+    p = Path(path)
+    reason = None
+    if p.is_symlink() and not p.exists():
+        reason = f"it is a symbolic link to {os.readlink(p)}, which is missing"
+    elif p.exists():
+        if directory and not p.is_dir():
+            reason = "it exists and is not a directory"
+        elif not directory and p.is_dir():
+            reason = "it is a directory"
+    elif not p.parent.is_dir():
+        state = "is not a directory" if p.parent.exists() else "does not exist"
+        reason = f"the directory {p.parent} {state}"
+    if reason:
+        raise KubesimError(f"{flag} {path}: {reason}")
 
 
 def int_option(default: Any, *names: str, minimum: int | None = None, **kwargs: Any) -> Any:

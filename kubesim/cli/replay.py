@@ -16,11 +16,12 @@ is recorded in the journal as a `read` entry (verb replay), as is `get --at-revi
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
 from kubesim.cli import context
-from kubesim.cli.options import float_option, int_option
+from kubesim.cli.options import check_output, float_option, int_option
 from kubesim.model.errors import Compacted, KubesimError, UsageError
 
 
@@ -108,6 +109,10 @@ def replay_command(
 ) -> None:
     _check_revision(from_rev, "--from")
     _check_revision(to_rev, "--to")
+    if svg:
+        check_output(svg, "--svg", directory=True)
+    if html:
+        check_output(html, "--html", directory=False)
     if rebuild:
         return _rebuild(rebuild)
     if fork is not None or into:
@@ -185,6 +190,7 @@ def _fork(revision: int, into: str) -> None:
     from kubesim.replay.fork import fork
     from kubesim.replay.history import History
 
+    context.check_store_path(Path(into), "--into")
     store = _store()
     result = fork(store, History(store), revision, into)
     context.out(

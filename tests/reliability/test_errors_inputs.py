@@ -102,10 +102,17 @@ CASES = [
     (("manifests", "--copy", "dangling"), "dangling", 1),
     (("manifests", "--copy", "missing/parent/dir"), "missing/parent", 1),
     (("manifests", "--copy", "a-file/dir"), "a-file", 1),
+    (("up", "--svg", "missing/view.svg", *FOR), "missing", 1),
+    (("up", "--svg", "dangling", *FOR), "--svg", 1),
+    (("replay", "--auto", "--svg", "a-file"), "--svg", 1),
+    (("replay", "--auto", "--html", "missing/replay.html"), "--html", 1),
     (("--store", "/dev/null", "get", "pods"), "/dev/null", 1),
     (("get", "pods", "--store", "a-file/store.db"), "a-file is not a directory", 1),
     (("--store", "a-fifo", "get", "pods"), "a-fifo", 1),
     (("--store", "a-fifo", "reconcile"), "a-fifo", 1),
+    (("replay", "--fork", "1", "--into", "/dev/null"), "--into", 1),
+    (("replay", "--fork", "1", "--into", "a-fifo"), "a-fifo", 1),
+    (("replay", "--fork", "1", "--into", "a-file/fork.db"), "a-file is not a directory", 1),
 ]
 
 
@@ -178,7 +185,7 @@ def test_hostile_input_is_refused_in_one_clear_line(workdir, capsys, argv, names
 
 def test_hostile_inputs_cover_the_issue():
     """The figure reported for issue 10, and a guard that the list does not shrink unnoticed."""
-    assert len(CASES) >= 60
+    assert len(CASES) >= 64
     flags = {names for _, names, _ in CASES}
     for flag in ("--replicas", "--seed", "--since", "--speed", "--latency", "--for", "--nodes",
                  "--steps", "--compact-every", "--drop-watch-every", "--pod-start-delay",
