@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from kubesim.api.validation.quantity import QuantityError, parse_quantity
 from kubesim.api.validation.types import base64_error
 from kubesim.cli.app import main
 from kubesim.cli.options import MAX_DURATION_SECONDS, duration, integer
@@ -50,11 +52,20 @@ FILES = {
     "binary-padding.yaml": _configmap("bin", "binaryData:\n  key: YQ=\n"),
     "binary-trailing.yaml": _configmap("bin", "binaryData:\n  key: YQ==YQ==\n"),
     "binary-number.yaml": _configmap("bin", "binaryData:\n  key: 5\n"),
+    "huge-exponent.yaml": deployment(1).replace(
+        "image: nginx:1.27",
+        f"image: nginx:1.27\n        resources: {{limits: {{cpu: '1e{HUGE}'}}}}",
+    ),
+    "huge-version.yaml": deployment(1).replace(
+        "  name: web\n", f"  name: web\n  resourceVersion: '{HUGE}'\n"
+    ),
 }
 
 # (argv, what the one error line must name, exit code)
 CASES = [
-    *[(("apply", "-f", name), name, 1) for name in FILES],
+    *[(("apply", "-f", name), name, 1) for name in FILES if name != "huge-version.yaml"],
+    (("replace", "-f", "huge-version.yaml"), "metadata.resourceVersion", 1),
+    (("get", "deployment", "web", "-o", "jsonpath={.spec.replicas[" + HUGE + "]}"), "jsonpath", 1),
     (("scale", "deployment/web", "--replicas", TOO_BIG), "--replicas", 2),
     (("scale", "deployment/web", "--replicas", str(-(2**63) - 1)), "--replicas", 2),
     (("scale", "deployment/web", "--replicas", HUGE), "--replicas", 2),
@@ -203,6 +214,17 @@ def test_the_64_bit_limits_are_exact():
             integer(text, "--seed")
     with pytest.raises(UsageError, match="greater than or equal to 0"):
         integer("-1", "--nodes", minimum=0)
+
+
+def test_quantities_with_absurd_exponents_are_capped_not_computed():
+    """10**999999999 would take minutes: ParseQuantity's int64 cap and 1n floor stand in."""
+    assert parse_quantity("1e999999999") == 2**63 - 1
+    assert parse_quantity("-2e999999999") == -(2**63 - 1)
+    assert parse_quantity("1e-999999999") == Fraction(1, 10**9)
+    assert parse_quantity("0e999999999") == 0
+    assert parse_quantity("15e-1") == Fraction(3, 2)
+    with pytest.raises(QuantityError, match="suffix"):
+        parse_quantity("1e" + "9" * 30)  # strconv.ParseInt of the exponent fails
 
 
 def test_durations_stop_where_go_time_duration_does():
