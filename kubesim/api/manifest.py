@@ -188,7 +188,9 @@ def _json_values(data: bytes, source: str) -> Iterator[tuple[int, Any, list[str]
     def constant(name: str) -> None:
         raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
 
-    decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_constant=constant)
+    decoder = json.JSONDecoder(
+        object_pairs_hook=pairs, parse_constant=constant, parse_int=_json_int
+    )
     position, index = 0, 0
     while True:
         while position < len(text) and text[position] in " \t\n\r":
@@ -212,6 +214,15 @@ def _json_values(data: bytes, source: str) -> Iterator[tuple[int, Any, list[str]
         else:
             yield index, value, warnings
         position = end
+
+
+def _json_int(text: str) -> int:
+    """A JSON integer. Go reads one outside int64 as a float64 (`_jsonable` does that) and
+    refuses one beyond float64, in its words; Python's int() never sees 4,300 digits or more."""
+    if len(text) > 20 and math.isinf(float(text)):
+        shown = f"{text[:20]}...{text[-8:]} ({len(text)} digits)"
+        raise ValueError(f'strconv.ParseFloat: parsing "{shown}": value out of range')
+    return int(text)
 
 
 def _documents(source: str, index: int, value: Any, warnings: list[str]) -> Iterator[Any]:

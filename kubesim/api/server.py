@@ -29,6 +29,7 @@ from kubesim.model.errors import (
     ApiError,
     BadRequest,
     Conflict,
+    Invalid,
     NotFound,
     StoreCorrupt,
 )
@@ -312,7 +313,11 @@ class ApiServer:
         kind = self.kind_for(obj)
         md = obj.get("metadata") or {}
         name, ns = md.get("name", ""), md.get("namespace")
-        pinned = int(md["resourceVersion"]) if md.get("resourceVersion") else None
+        pinned = (
+            _pinned_version(kind, name, md["resourceVersion"])
+            if md.get("resourceVersion")
+            else None
+        )
 
         def mutate(live: dict[str, Any]) -> dict[str, Any]:
             return deepcopy(obj)
@@ -525,3 +530,17 @@ def _kind_of_key(key: str, by_prefix: dict[str, Kind]) -> Kind | None:
             if rest.count("/") == (1 if kind.namespaced else 0):
                 return kind
     return None
+
+
+def _pinned_version(kind: Kind, name: str, text: Any) -> int:
+    """A resourceVersion in an update's body, parsed as the storage versioner does
+    (strconv.ParseUint; a bad one is a 422 on metadata.resourceVersion)."""
+    from kubesim.api.validation.field import invalid
+
+    text = str(text)
+    digits = text.isascii() and text.isdigit()
+    if digits and len(text.lstrip("0")) <= 20 and int(text) < 2**64:
+        return int(text)
+    reason = "value out of range" if digits else "invalid syntax"
+    detail = f'strconv.ParseUint: parsing "{text}": {reason}'
+    raise Invalid(kind.kind, name, [invalid("metadata.resourceVersion", text, detail)], kind.group)

@@ -104,7 +104,9 @@ def _resolve_text(tag: str, value: str) -> tuple[str, Any]:
 
 
 def _go_parse_int(text: str) -> int | None:
-    """strconv.ParseInt(text, 0, ...) syntax (0x, 0o, 0b, leading-0 octal), without range checks."""
+    """strconv.ParseInt(text, 0, ...) syntax (0x, 0o, 0b, leading-0 octal), without range checks
+    beyond this: more than 64 significant digits never fits in 64 bits (not even in base 2), so
+    such a number is None at once (Python's int() refuses 4,300 digits and more)."""
     sign = -1 if text[:1] == "-" else 1
     body = text[1:] if text[:1] in "+-" else text
     base = 10
@@ -112,7 +114,7 @@ def _go_parse_int(text: str) -> int | None:
         base, body = {"x": (16, body[2:]), "o": (8, body[2:]), "b": (2, body[2:])}.get(
             body[1].lower(), (8, body[1:])
         )
-    if not _DIGITS[base].fullmatch(body):
+    if not _DIGITS[base].fullmatch(body) or len(body.lstrip("0")) > 64:
         return None
     return sign * int(body, base)
 

@@ -10,6 +10,7 @@ import typer
 
 from kubesim import KUBERNETES_VERSION, __version__
 from kubesim.cli import context
+from kubesim.cli.options import check_output
 from kubesim.model.errors import KubesimError
 
 
@@ -87,7 +88,11 @@ def manifests_command(
         for f in sorted(src.iterdir()):
             context.out(f"  {f.name}")
         return
+    check_output(copy, "--copy", directory=True)
     if copy.exists() and any(copy.iterdir()):
         raise KubesimError(f"{copy} exists and is not empty; choose another directory")
-    shutil.copytree(src, copy, dirs_exist_ok=True)
+    try:
+        shutil.copytree(src, copy, dirs_exist_ok=True)
+    except OSError as e:
+        raise KubesimError(f"cannot copy the samples to {copy}: {e.strerror or e}") from e
     context.out(f"copied {len(list(src.iterdir()))} files to {copy}")

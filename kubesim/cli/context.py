@@ -11,13 +11,14 @@ stderr, never with `-o json|yaml|name|jsonpath=...` or -q). It costs reading pro
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kubesim.model.errors import KubesimError, UnsupportedKind
+from kubesim.model.errors import KubesimError, StoreError, UnsupportedKind
 
 if TYPE_CHECKING:
     from kubesim.api.server import ApiServer
@@ -39,9 +40,46 @@ def api() -> ApiServer:
     from kubesim.api.server import ApiServer
     from kubesim.store import open_store
 
-    server = ApiServer(open_store(str(store_path())))
+    path = store_path()
+    check_store_path(path)
+    server = ApiServer(open_store(str(path)))
     lesson_store_note()
     return server
+
+
+def check_store_path(path: Path, flag: str = "--store") -> None:
+    """Refuse, in one clear line, a store path that can never hold a store file: a device, a FIFO
+    or a socket (`--store /dev/null`), or a path under something that is not a directory."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as e:
+        if e.errno != errno.ENOTDIR:
+            raise StoreError(f"cannot use the store file {path}: {e.strerror or e}") from e
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        kinds = (
+            (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"),
+            (stat.S_ISFIFO, "a named pipe (FIFO)"),
+            (stat.S_ISSOCK, "a socket"),
+        )
+        what = next((name for test, name in kinds if test(mode)), "not a regular file")
+        example = f", such as {DEFAULT_STORE}" if flag == "--store" else ""
+        raise StoreError(
+            f"{path} is {what}, not a kubesim store: {flag} takes a file path{example}"
+        )
+    if mode is None:
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise StoreError(
+                        f"cannot create the store file {path}: {parent} is not a directory"
+                    )
+                break
 
 
 def lesson_store_note() -> None:

@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 import time
 
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import (
+    check_output,
+    duration,
+    duration_option,
+    float_option,
+    int_option,
+    number,
+)
 from kubesim.model.errors import KubesimError, StoreReplaced, UsageError
 
 #: `reconcile` (until settled) stops once only timers this far past the last write remain
 IDLE_SECONDS = 60.0
-
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 
 
 def register(app: typer.Typer) -> None:
@@ -43,29 +48,29 @@ def register(app: typer.Typer) -> None:
     )(up_command)
 
 
-def parse_duration(text: str) -> float:
-    """`30s`, `2m`, `500ms`, `1h`, or plain seconds."""
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise UsageError(f'invalid duration "{text}": use e.g. 500ms, 30s, 2m, 1h')
-    value, unit = float(m.group(1)), m.group(2) or "s"
-    return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
-
-
 def parse_assignments(values: list[str] | None, option: str) -> dict[str, float]:
-    """`NAME=MS` pairs (milliseconds) as seconds per consumer."""
+    """`NAME=MS` pairs (milliseconds, finite and not negative) as seconds per consumer."""
     out: dict[str, float] = {}
     for v in values or []:
         name, sep, ms = v.partition("=")
         try:
-            out[name] = float(ms) / 1000.0
+            float(ms)
         except ValueError:
             sep = ""
         if not sep or not name:
             raise UsageError(
                 f'invalid {option} "{v}": use NAME=MILLISECONDS, e.g. kube-scheduler=500'
             )
+        out[name] = number(ms, option, shown=v) / 1000.0
     return out
+
+
+def parse_restarts(values: list[str] | None) -> list[tuple[str, float]]:
+    """`--restart PROCESS[@DURATION]` as (process, seconds after the start; 1 s by default)."""
+    return [
+        (name, duration(at, "--restart") if sep else 1.0)
+        for name, sep, at in (v.partition("@") for v in values or [])
+    ]
 
 
 LATENCY = typer.Option(
@@ -81,25 +86,28 @@ DURATION_OPT = typer.Option(
     help="How long a reconcile keeps a worker busy: a process, or one controller "
     "(kube-controller-manager/replicaset=200).",
 )
-SEED = typer.Option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
-DUPLICATE = typer.Option(
+SEED = int_option(0, "--seed", help="Seed of every random choice (names, uids, faults).")
+DUPLICATE = float_option(
     0.0,
     "--duplicate-rate",
+    maximum=1.0,
     help="Fault: hand this share of events to the informers again, as a relist or resync does.",
 )
-DROP = typer.Option(
+DROP = int_option(
     0,
     "--drop-watch-every",
+    minimum=0,
     help="Fault: drop each consumer's watch every N events (it resumes from its last revision).",
 )
-COMPACT = typer.Option(
+COMPACT = int_option(
     0,
     "--compact-every",
+    minimum=0,
     help="Fault: compact the history every N revisions, keeping the last N (open watches "
     "carry on; a dropped watch that must resume from before that gets 410 Expired and relists).",
 )
-START_DELAY = typer.Option(1.0, "--pod-start-delay", help="Seconds from binding to Running.")
-NODES = typer.Option(3, "--nodes", help="Nodes to register if the store has none.")
+START_DELAY = float_option(1.0, "--pod-start-delay", help="Seconds from binding to Running.")
+NODES = int_option(3, "--nodes", minimum=0, help="Nodes to register if the store has none.")
 CONTROLLER = typer.Option(
     None, "--controller", metavar="FILE.py", help="Load a user controller (repeatable)."
 )
@@ -130,8 +138,6 @@ def build_plane(
     from kubesim.sim.controlplane import ControlPlane, SimConfig
     from kubesim.sim.faults import Faults
 
-    if not 0 <= duplicate_rate <= 1:
-        raise UsageError("--duplicate-rate must be between 0 and 1")
     config = SimConfig(
         seed=seed,
         latency=parse_assignments(latency, "--latency"),
@@ -175,10 +181,8 @@ def reconcile_command(
         "--until-settled",
         help="Run until nothing is left to do (the default, without --steps or --for).",
     ),
-    steps: int = typer.Option(None, "--steps", help="Run exactly N actions of the loop."),
-    for_: str = typer.Option(
-        None, "--for", metavar="DURATION", help="Run for this much virtual time, e.g. 30s."
-    ),
+    steps: int = int_option(None, "--steps", minimum=0, help="Run exactly N actions of the loop."),
+    for_: float = duration_option(None, "--for", help="Run for this much virtual time, e.g. 30s."),
     seed: int = SEED,
     latency: list[str] = LATENCY,
     reconcile_duration: list[str] = DURATION_OPT,
@@ -205,9 +209,9 @@ def reconcile_command(
     from kubesim.sim.runner import run_virtual
     from kubesim.sim.summary import summary_lines
 
-    if until_settled and (steps is not None or for_):
+    if until_settled and (steps is not None or for_ is not None):
         raise UsageError("--until-settled cannot be combined with --steps or --for")
-    duration = parse_duration(for_) if for_ else None
+    restarts = parse_restarts(restart)
     plane, config = build_plane(
         VirtualClock(virtual_start(context.api().store)),
         seed=seed,
@@ -227,13 +231,13 @@ def reconcile_command(
     start = plane.clock.now()
     plane.start()
     check_consumer_names(plane, config)
-    _schedule_restarts(plane, restart or [])
+    _schedule_restarts(plane, restarts)
     progress = _progress(plane) if quiet and sys.stdout.isatty() else None
     settled = run_virtual(
         plane,
         steps=steps,
-        duration=duration,
-        idle=IDLE_SECONDS if steps is None and duration is None else None,
+        duration=for_,
+        idle=IDLE_SECONDS if steps is None and for_ is None else None,
         on_step=progress.update if progress else None,
     )
     if progress:
@@ -256,16 +260,14 @@ def virtual_start(store) -> float:
     return float(math.ceil(max((e.time for e in latest), default=0.0)))
 
 
-def _schedule_restarts(plane, values: list[str]) -> None:
+def _schedule_restarts(plane, restarts: list[tuple[str, float]]) -> None:
     """`--restart NAME[@DURATION]`: a process restart at a virtual time after the start."""
     names = {c.name for c in plane.consumers}
-    for value in values:
-        name, _, at = value.partition("@")
+    for name, delay in restarts:
         if name not in names:
             raise KubesimError(
                 f'--restart: no consumer named "{name}"; consumers are: ' + ", ".join(sorted(names))
             )
-        delay = parse_duration(at) if at else 1.0
         plane.loop.call_later(delay, lambda n=name: plane.restart(n), f"restart {name}")
 
 
@@ -285,10 +287,10 @@ class _progress:
 
 
 def up_command(
-    speed: float = typer.Option(1.0, "--speed", help="Time scale: 2 runs twice as fast."),
-    for_: str = typer.Option(
-        None, "--for", metavar="DURATION", help="Stop after this much (control plane) time."
+    speed: float = float_option(
+        1.0, "--speed", above=True, help="Time scale: 2 runs twice as fast."
     ),
+    for_: float = duration_option(None, "--for", help="Stop after this much (control plane) time."),
     plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
     svg: str = typer.Option(
         None,
@@ -314,9 +316,8 @@ def up_command(
     from kubesim.cli import planelock
     from kubesim.sim.clock import RealClock
 
-    if speed <= 0:
-        raise UsageError("--speed must be greater than 0")
-    duration = parse_duration(for_) if for_ else None
+    if svg:
+        check_output(svg, "--svg", directory=False)
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
     store = context.store_path()
     clock = RealClock(speed=speed)
@@ -339,7 +340,7 @@ def up_command(
     terminated = planelock.StopOnSigterm()
     try:
         with planelock.hold(store):
-            _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
+            _up(plane, config, clock, store, terminated, live, svg, for_, speed, verbose)
     finally:
         terminated.restore()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import int_option
 from kubesim.model.errors import ApiError, InputError, KubesimError, UnsupportedKind
 
 CASCADE = {
@@ -40,7 +41,7 @@ def delete_command(
     cascade: str = typer.Option(
         "background", "--cascade", help="background (default), foreground or orphan."
     ),
-    grace_period: int = typer.Option(-1, "--grace-period", help="Seconds; 0 with --force."),
+    grace_period: int = int_option(-1, "--grace-period", help="Seconds; 0 with --force."),
     now: bool = typer.Option(False, "--now", help="Grace period 1 second."),
     force: bool = typer.Option(False, "--force", help="Skip graceful termination."),
     output: str = typer.Option("", "--output", "-o", help="name"),

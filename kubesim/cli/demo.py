@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from kubesim.cli import context
-from kubesim.model.errors import UsageError
+from kubesim.cli.options import float_option
 
 
 def register(app: typer.Typer) -> None:
@@ -29,14 +29,13 @@ def register(app: typer.Typer) -> None:
 
 
 def demo_command(
-    speed: float = typer.Option(1.0, "--speed", help="Time scale: 2 runs twice as fast."),
+    speed: float = float_option(
+        1.0, "--speed", above=True, help="Time scale: 2 runs twice as fast."
+    ),
     fast: bool = typer.Option(False, "--fast", help="No waiting: virtual time (for tests)."),
     plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
 ) -> None:
     from kubesim.lessons.demo import run_demo
-
-    if speed <= 0:
-        raise UsageError("--speed must be greater than 0")
 
     def write(line: str) -> None:
         context.out(line)

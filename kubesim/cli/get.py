@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import duration_option, int_option
 from kubesim.cli.output import print_objects
 from kubesim.model.errors import ApiError, KubesimError, NotFound
 
@@ -40,9 +41,9 @@ def get_command(
     selector: str = typer.Option(None, "--selector", "-l", help="Label selector, e.g. app=web."),
     show_labels: bool = typer.Option(False, "--show-labels"),
     no_headers: bool = typer.Option(False, "--no-headers"),
-    at_revision: int = typer.Option(None, "--at-revision", help="Read the store as of revision N."),
+    at_revision: int = int_option(None, "--at-revision", help="Read the store as of revision N."),
     watch: bool = typer.Option(False, "--watch", "-w", help="After listing, print each change."),
-    for_: str = typer.Option(None, "--for", metavar="DURATION", help="With -w: stop after this."),
+    for_: float = duration_option(None, "--for", help="With -w: stop after this."),
 ) -> None:
     from kubesim.model.labels import parse_selector
     from kubesim.view.tables import format_table
@@ -113,7 +114,6 @@ def get_command(
     else:
         print_objects(found_objects, output, force_list=not single, names=names_out)
     if watch:
-        from kubesim.cli.controlplane import parse_duration
         from kubesim.cli.watch import stream
 
         kind = context.resolve_kind(pairs[0][0])
@@ -122,7 +122,7 @@ def get_command(
             list_revision,
             ns if kind.namespaced else None,
             output,
-            parse_duration(for_) if for_ else None,
+            for_,
             table=output in ("", "wide"),
             header=not (tables or found_objects),
             names=set(pairs[0][1]) or None,
@@ -155,7 +155,7 @@ def _no_resources(ns: str | None, cluster_scoped: bool) -> str:
 def describe_command(
     args: list[str] = typer.Argument(..., metavar="KIND NAME | KIND/NAME"),
     namespace: str = typer.Option(None, "--namespace", "-n"),
-    at_revision: int = typer.Option(None, "--at-revision", help="Describe it as of revision N."),
+    at_revision: int = int_option(None, "--at-revision", help="Describe it as of revision N."),
 ) -> None:
     from kubesim.cli.describe import describe_object
 

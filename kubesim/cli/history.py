@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import int_option
 
 
 def register(app: typer.Typer) -> None:
@@ -78,7 +79,7 @@ def history_rows(since: int = 0) -> list[dict]:
 
 
 def history_command(
-    since: int = typer.Option(0, "--since", help="Start at this revision."),
+    since: int = int_option(0, "--since", minimum=0, help="Start at this revision."),
     output: str = typer.Option("", "--output", "-o", help="json"),
 ) -> None:
     rows = history_rows(since)

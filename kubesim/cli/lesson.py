@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import int_option
 from kubesim.model.errors import KubesimError, UsageError
 
 lesson_app = typer.Typer(
@@ -373,7 +374,7 @@ def list_command(output: str = typer.Option("", "--output", "-o", help="json")) 
 
 def start_command(
     lesson_id: str = typer.Argument(..., metavar="ID", help="Number or name, e.g. 1"),
-    step: int = typer.Option(
+    step: int = int_option(
         None, "--step", help="Start at this step (the lesson performs the steps before it)."
     ),
     trust: bool = TRUST,

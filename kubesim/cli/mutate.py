@@ -14,6 +14,7 @@ from __future__ import annotations
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import int_option
 from kubesim.model.errors import KubesimError
 
 set_app = typer.Typer(
@@ -48,7 +49,7 @@ def _one_target(args: list[str]) -> tuple:
 
 def scale_command(
     args: list[str] = typer.Argument(..., metavar="KIND/NAME | KIND NAME"),
-    replicas: int = typer.Option(..., "--replicas", help="The new desired number of replicas."),
+    replicas: int = int_option(..., "--replicas", help="The new desired number of replicas."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     resource_version: str = typer.Option(
         None,
@@ -56,7 +57,7 @@ def scale_command(
         help="Precondition: scale only if the current resourceVersion matches (checked by the "
         "client before it sends anything).",
     ),
-    current_replicas: int = typer.Option(
+    current_replicas: int = int_option(
         -1,
         "--current-replicas",
         help="Precondition: scale only if the current replicas match (-1: no condition).",

@@ -16,10 +16,12 @@ is recorded in the journal as a `read` entry (verb replay), as is `get --at-revi
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import check_output, float_option, int_option
 from kubesim.model.errors import Compacted, KubesimError, UsageError
 
 
@@ -83,19 +85,19 @@ def _check_revision(revision: int | None, name: str) -> None:
 
 # ----------------------------------------------------------------------------- replay
 def replay_command(
-    from_rev: int = typer.Option(None, "--from", help="First revision to show."),
-    to_rev: int = typer.Option(None, "--to", help="Last revision to show."),
+    from_rev: int = int_option(None, "--from", help="First revision to show."),
+    to_rev: int = int_option(None, "--to", help="Last revision to show."),
     follow: str = typer.Option(None, "--follow", metavar="KIND/NAME", help="Follow an object."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     auto: bool = typer.Option(False, "--auto", help="Play without input (plain without a TTY)."),
-    speed: float = typer.Option(2.0, "--speed", help="Steps per second when playing."),
+    speed: float = float_option(2.0, "--speed", above=True, help="Steps per second when playing."),
     rebuild: str = typer.Option(
         None,
         "--rebuild",
         metavar="CONSUMER",
         help="Rebuild a consumer's projection from the event stream.",
     ),
-    fork: int = typer.Option(
+    fork: int = int_option(
         None,
         "--fork",
         metavar="REV",
@@ -107,8 +109,10 @@ def replay_command(
 ) -> None:
     _check_revision(from_rev, "--from")
     _check_revision(to_rev, "--to")
-    if speed <= 0:
-        raise UsageError("--speed must be greater than 0")
+    if svg:
+        check_output(svg, "--svg", directory=True)
+    if html:
+        check_output(html, "--html", directory=False)
     if rebuild:
         return _rebuild(rebuild)
     if fork is not None or into:
@@ -186,6 +190,7 @@ def _fork(revision: int, into: str) -> None:
     from kubesim.replay.fork import fork
     from kubesim.replay.history import History
 
+    context.check_store_path(Path(into), "--into")
     store = _store()
     result = fork(store, History(store), revision, into)
     context.out(
@@ -202,7 +207,7 @@ def _fork(revision: int, into: str) -> None:
 # ----------------------------------------------------------------------------- why, diff
 def why_command(
     args: list[str] = typer.Argument(None, metavar="KIND NAME | KIND/NAME"),
-    revision: int = typer.Option(None, "--revision", help="Explain this revision."),
+    revision: int = int_option(None, "--revision", help="Explain this revision."),
     last: bool = typer.Option(False, "--last", help="Explain its last change, not its creation."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
 ) -> None:
@@ -232,8 +237,8 @@ def why_command(
 
 def diff_command(
     args: list[str] = typer.Argument(..., metavar="KIND NAME | KIND/NAME"),
-    from_rev: int = typer.Option(None, "--from", help="The old version: as of this revision."),
-    to_rev: int = typer.Option(None, "--to", help="The new version: as of this revision."),
+    from_rev: int = int_option(None, "--from", help="The old version: as of this revision."),
+    to_rev: int = int_option(None, "--to", help="The new version: as of this revision."),
     namespace: str = typer.Option(None, "--namespace", "-n"),
 ) -> None:
     from kubesim.replay.diff import field_diff, format_diff, versions

@@ -13,6 +13,7 @@ import time
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import duration_option, int_option
 from kubesim.model.errors import KubesimError
 
 rollout_app = typer.Typer(
@@ -68,13 +69,11 @@ def status(
     args: list[str] = typer.Argument(..., metavar="deployment/NAME"),
     namespace: str = typer.Option(None, "--namespace", "-n"),
     watch: bool = typer.Option(True, "--watch", "-w", help="Wait until the rollout finishes."),
-    timeout: str = typer.Option("0", "--timeout", help="Give up after this long (0: never)."),
+    timeout: float = duration_option("0", "--timeout", help="Give up after this long (0: never)."),
 ) -> None:
-    from kubesim.cli.controlplane import parse_duration
     from kubesim.controllers.rollout import rollout_status
 
-    limit = parse_duration(timeout)
-    end = time.monotonic() + limit if limit else None
+    end = time.monotonic() + timeout if timeout else None
     last = None
     while True:
         _, dep, rss = _deployment(args, namespace)
@@ -110,7 +109,7 @@ def history(
 def undo(
     args: list[str] = typer.Argument(..., metavar="deployment/NAME"),
     namespace: str = typer.Option(None, "--namespace", "-n"),
-    to_revision: int = typer.Option(0, "--to-revision"),
+    to_revision: int = int_option(0, "--to-revision", minimum=0),
 ) -> None:
     from kubesim.controllers.rollout import rollback
 

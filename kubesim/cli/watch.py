@@ -29,6 +29,7 @@ import time
 import typer
 
 from kubesim.cli import context
+from kubesim.cli.options import duration_option, int_option
 
 HISTORY_HELP = (
     "etcd-style history read: replay every stored event after revision N (0: from the oldest "
@@ -48,13 +49,11 @@ def register(app: typer.Typer) -> None:
 
 def watch_command(
     kind: str = typer.Argument(None, metavar="[KIND]", help="Only this kind (e.g. pods)."),
-    since: int = typer.Option(None, "--since", metavar="N", help=HISTORY_HELP),
+    since: int = int_option(None, "--since", minimum=0, metavar="N", help=HISTORY_HELP),
     output: str = typer.Option("", "--output", "-o", help="json"),
     namespace: str = typer.Option(None, "--namespace", "-n"),
-    for_: str = typer.Option(None, "--for", metavar="DURATION", help="Stop after this long."),
+    for_: float = duration_option(None, "--for", help="Stop after this long."),
 ) -> None:
-    from kubesim.cli.controlplane import parse_duration
-
     api = context.api()
     kinds = [context.resolve_kind(kind)] if kind else api.registry().kinds
     if since is None:
@@ -77,8 +76,7 @@ def watch_command(
                 "then each change (a Kubernetes watch from resourceVersion 0 would start "
                 "from the current state instead)"
             )
-    duration = parse_duration(for_) if for_ else None
-    stream(kinds, start, namespace, output, duration, table=bool(kind), initial=initial)
+    stream(kinds, start, namespace, output, for_, table=bool(kind), initial=initial)
 
 
 def compacted_note(first: int, floor: int) -> str:

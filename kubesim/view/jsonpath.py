@@ -232,7 +232,8 @@ class _Parser:
                 if i > 0 and v == "":
                     params[i][0] = False
                 else:
-                    if not re.fullmatch(r"[+-]?[0-9]+", v):
+                    # strconv.Atoi: 64-bit (and Python's int() never sees 4,300 digits)
+                    if not re.fullmatch(r"[+-]?[0-9]+", v) or not -(2**63) <= _int(v) < 2**63:
                         raise _ParseError(f"array index {v} is not a number")
                     params[i][0], params[i][1] = True, int(v)
             elif i == 1:
@@ -645,3 +646,8 @@ def render(template: str, data: Any, *, allow_missing_keys: bool = True) -> str:
             f"\tobject given to jsonpath engine was:\n\t\t{go_sharp_v(data)}\n\n"
         ) from None
     return "".join(" ".join(_text(v) for v in values) for values in results)
+
+
+def _int(digits: str) -> int:
+    """An index of up to 19 significant digits; a longer one as a value no int64 holds."""
+    return int(digits) if len(digits.lstrip("+-").lstrip("0")) <= 19 else 2**63

@@ -51,6 +51,7 @@ class Struct:
 
 STRING, INT32, INT64, BOOL = Scalar("string"), Scalar("int32"), Scalar("int64"), Scalar("bool")
 INTSTR, QUANTITY, ANY = Scalar("intstr"), Scalar("quantity"), Scalar("any")
+BYTES = Scalar("[]uint8")  # a base64 string in JSON (ConfigMap.binaryData values)
 FLOAT = Scalar("float64")
 STRINGS = ListOf(STRING)
 STRING_MAP = MapOf(STRING, "map[string]string")
@@ -301,7 +302,7 @@ TOP_LEVEL: dict[str, Struct] = {
         {
             **_TOP,
             "data": STRING_MAP,
-            "binaryData": MapOf(STRING, "map[string][]uint8"),
+            "binaryData": MapOf(BYTES, "map[string][]uint8"),
             "immutable": BOOL,
         },
     ),

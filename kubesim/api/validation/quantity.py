@@ -47,9 +47,28 @@ def parse_quantity(text: str) -> Fraction:
     if suffix in _DECIMAL:
         return value * Fraction(10) ** _DECIMAL[suffix]
     exp = _EXPONENT.match(suffix)
-    if exp:
-        return value * Fraction(10) ** int(exp.group(1))
-    raise QuantityError(SUFFIX)
+    if not exp:
+        raise QuantityError(SUFFIX)
+    digits = exp.group(1).lstrip("+-").lstrip("0")
+    if len(digits) > 19 or not -(2**63) <= int(exp.group(1)) < 2**63:
+        raise QuantityError(SUFFIX)  # strconv.ParseInt(exponent, 10, 64) fails
+    exponent = (int(exp.group(1)) + 2**31) % 2**32 - 2**31  # Go's int32(parsed)
+    return _scaled(value, exponent, len(number))
+
+
+def _scaled(value: Fraction, exponent: int, width: int) -> Fraction:
+    """value * 10**exponent, where `value` has at most `width` digits. An exponent so large (or
+    small) that the result is beyond any int64 (or below a nano-unit) is not computed (10**2e9
+    takes minutes): it gives the largest int64 (or the smallest unit, 1n), as ParseQuantity caps
+    and rounds amounts it cannot hold."""
+    if value == 0:
+        return value
+    sign = 1 if value > 0 else -1
+    if exponent > width + 20:
+        return Fraction(sign * (2**63 - 1))
+    if exponent < -(width + 20):
+        return Fraction(sign, 10**9)
+    return value * Fraction(10) ** exponent
 
 
 def quantity_of(value: object) -> Fraction:

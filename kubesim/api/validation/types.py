@@ -2,7 +2,8 @@
 
 The API server decodes a body into Go structs before anything else. A value of the wrong JSON type
 stops it (`json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
-int32`: only the first such error, in document order); with kubectl's default
+int32`, or `illegal base64 data at input byte 3` for a []byte such as ConfigMap.binaryData:
+only the first such error, in document order); with kubectl's default
 `fieldValidation=Strict`, fields the struct does not have are then all reported (`strict decoding
 error: unknown field "spec.replica"`). Both come back as a 400 BadRequest prefixed with
 `Deployment in version "v1" cannot be handled as a Deployment: `.
@@ -90,6 +91,13 @@ class _Walk:
             if isinstance(v, str):
                 return
             t = INT32
+        if t.go == "[]uint8":
+            if not isinstance(v, str):
+                self.fail(v, "[]uint8", struct, gopath)
+            offset = base64_error(v)
+            if offset is not None:
+                raise DecodeError(f"illegal base64 data at input byte {offset}")
+            return
         if t.go == "string":
             if not isinstance(v, str):
                 self.fail(v, "string", struct, gopath)
@@ -144,10 +152,49 @@ def _decodes(t: Any, v: Any) -> bool:
         return isinstance(v, bool)
     if go == "intstr" and isinstance(v, str):
         return True
+    if go == "[]uint8":
+        return isinstance(v, str) and base64_error(v) is None
     if go in INT_RANGE or go == "intstr":
         lo, hi = INT_RANGE.get(go, INT_RANGE["int32"])
         return type(v) is int and lo <= v <= hi
     return False  # quantities and the rest: the walk decides
+
+
+_BASE64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_NEWLINES = frozenset(b"\r\n")
+
+
+def base64_error(text: str) -> int | None:
+    """Where Go's base64.StdEncoding rejects `text` (the byte offset its CorruptInputError names),
+    or None when it decodes. A port of encoding/base64's decodeQuantum: padding is required,
+    `\r` and `\n` are skipped, nothing may follow the padding."""
+    src = text.encode("utf-8", "surrogatepass")
+    si, n = 0, len(src)
+    while True:
+        j = 0
+        while j < 4:
+            if si == n:
+                return None if j == 0 else si - j
+            c = src[si]
+            si += 1
+            if c in _BASE64:
+                j += 1
+                continue
+            if c in _NEWLINES:
+                continue
+            if c != ord("=") or j < 2:
+                return si - 1
+            if j == 2:  # "==" expected: the first "=" is consumed
+                while si < n and src[si] in _NEWLINES:
+                    si += 1
+                if si == n:
+                    return n
+                if src[si] != ord("="):
+                    return si - 1
+                si += 1
+            while si < n and src[si] in _NEWLINES:
+                si += 1
+            return si if si < n else None
 
 
 def decode_errors(kind_name: str, obj: dict) -> tuple[str | None, list[str]]:
