@@ -25,43 +25,19 @@ or restart reaches the rebuilt cache.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
-from kubesim.api.server import ApiServer, WatchEvent
+from kubesim.api.server import WatchEvent
 from kubesim.model.errors import Compacted, Expired
 from kubesim.model.kinds import Kind
-from kubesim.sim.consumer import Consumer, ControllerLoop
-from kubesim.sim.faults import Faults
-from kubesim.sim.loop import EventLoop
-from kubesim.sim.router import Router
-from kubesim.store.base import JournalEntry, Store
+from kubesim.sim.consumer import Consumer
+from kubesim.sim.parts import PlaneParts
+from kubesim.store.base import JournalEntry
 
 
-class ReadSide:
+class ReadSide(PlaneParts):
     """Mixed into ControlPlane, whose loop, clock, api, store, router, faults and journal it
     uses."""
-
-    # what ControlPlane (sim/controlplane.py) provides, for the type checker
-    api: ApiServer
-    store: Store
-    loop: EventLoop
-    clock: Any
-    rng: random.Random
-    consumers: list[Consumer]
-    totals: Any
-    faults: Faults
-    router: Router
-    polled: int
-    observers: list[Callable[[Any], None]]
-
-    if TYPE_CHECKING:
-
-        def _append(self, entry: JournalEntry) -> None: ...
-        def consumer(self, name: str) -> Consumer: ...
-        def schedule_process(self, consumer: Consumer) -> None: ...
-        def _enqueue_after(self, consumer: ControllerLoop, key: str, delay: float) -> None: ...
 
     def relist(self, consumer: Consumer, reason: str) -> None:
         """LIST every kind the consumer watches and replace its projection (a rebuild), then

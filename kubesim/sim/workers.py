@@ -10,41 +10,17 @@ the key with rate limiting; delayed keys wake the controller at their time.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
-from kubesim.api.server import ApiServer
 from kubesim.controllers.base import Requeue
 from kubesim.model.errors import ApiError
 from kubesim.sim.consumer import Consumer, ControllerLoop
-from kubesim.sim.faults import Faults
-from kubesim.sim.loop import EventLoop
-from kubesim.sim.router import Router
-from kubesim.store.base import JournalEntry, Store
+from kubesim.sim.parts import PlaneParts
+from kubesim.store.base import JournalEntry
 
 
-class Workers:
+class Workers(PlaneParts):
     """Mixed into ControlPlane, whose loop, clock, totals and journal it uses."""
-
-    # what ControlPlane (sim/controlplane.py) provides, for the type checker
-    api: ApiServer
-    store: Store
-    loop: EventLoop
-    clock: Any
-    rng: random.Random
-    consumers: list[Consumer]
-    totals: Any
-    faults: Faults
-    router: Router
-    polled: int
-    observers: list[Callable[[Any], None]]
-
-    if TYPE_CHECKING:
-
-        def _append(self, entry: JournalEntry) -> None: ...
-        def consumer(self, name: str) -> Consumer: ...
-        def poll(self) -> int: ...
 
     def schedule_process(self, consumer: Consumer) -> None:
         """Let every controller of the process take the keys its handlers queued."""

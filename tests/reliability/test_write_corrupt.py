@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from kubesim.data import manifests_dir
-from tests.cli.conftest import invoke
 
 COMMANDS = [
     ["get", "pods"],
@@ -69,21 +68,6 @@ class _Capture:
             except SystemExit as e:
                 return int(e.code or 0), out.getvalue(), err.getvalue()
         return 0, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "store.db"
-    monkeypatch.setenv("KUBESIM_STORE", str(path))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KUBESIM_DEBUG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return path
-
-
-@pytest.fixture
-def run(store_path, capsys):
-    return lambda *argv: invoke(capsys, list(argv), None)
 
 
 def scramble(data: bytes, seed: int, chunks: int = 8) -> bytes:

@@ -23,22 +23,7 @@ import pytest
 from kubesim.cli import planelock
 from kubesim.model.errors import StoreReplaced
 from kubesim.store.sqlite import SqliteStore
-from tests.cli.conftest import configmap, invoke, write
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "store.db"
-    monkeypatch.setenv("KUBESIM_STORE", str(path))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KUBESIM_DEBUG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return path
-
-
-@pytest.fixture
-def run(store_path, capsys):
-    return lambda *argv: invoke(capsys, list(argv), None)
+from tests.cli.conftest import configmap, write
 
 
 @pytest.fixture
