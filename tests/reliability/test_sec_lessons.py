@@ -55,22 +55,6 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def cli(capsys):
-    from kubesim.cli.app import main
-
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as e:
-            code = e.code or 0
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def lesson_yaml(tmp: Path) -> Path:
     return tmp / "lessons" / "01-evil" / "lesson.yaml"
 
