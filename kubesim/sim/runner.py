@@ -108,7 +108,7 @@ class RealTimeRunner:
         plane, clock = self.plane, self.plane.clock
         if self.watcher:
             self.watcher.start()
-        wall_end = time.monotonic() + duration / clock.speed if duration else None
+        wall_end = time.monotonic() + duration / clock.speed if duration is not None else None
         last_poll = time.monotonic()
         try:
             while not self._stop.is_set():

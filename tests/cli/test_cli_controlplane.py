@@ -205,3 +205,8 @@ def test_a_rollout_across_two_reconcile_runs_settles(run, store_path):
     uids = [orjson.loads(kv.value)["metadata"]["uid"] for kv in kvs]
     assert len(uids) == len(set(uids))
     assert [p["spec"]["containers"][0]["image"] for p in _pods(store_path)] == ["nginx:1.28"] * 3
+
+
+def test_up_for_zero_seconds_stops_at_once(run):
+    code, out, _ = run("up", "--plain", "--for", "0s")
+    assert code == 0 and "stopped after 0.0" in out
