@@ -44,23 +44,6 @@ KEY = "/registry/deployments/default/web"
 SLOW_PATCH_S = 0.003
 
 
-def deployment() -> dict[str, Any]:
-    labels = {"app": "web"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
-            },
-        },
-    }
-
-
 def writer(store: str, wid: int, log: str, slow: bool) -> None:
     """A writer process: patch, scale, create, forever, logging each acknowledged write. A
     slow writer's patches take SLOW_PATCH_S between reading the object and writing it."""
@@ -132,12 +115,13 @@ def trial(
     tmp: Path, number: int, writers: int, slow: int, seconds: float, rng: random.Random
 ) -> dict:
     from kubesim.api.server import ApiServer
+    from kubesim.sim.stress import deployment
     from kubesim.store.sqlite import SqliteStore
 
     store, logs = tmp / f"trial-{number}.db", tmp / f"logs-{number}"
     logs.mkdir()
     setup = ApiServer(SqliteStore(store))
-    start = setup.create(deployment()).revision
+    start = setup.create(deployment("web", 1, "1.27")).revision
     setup.store.close()
     is_slow = {w: w < slow for w in range(writers)}
     procs = {w: _spawn(store, w, logs, is_slow[w]) for w in range(writers)}

@@ -13,7 +13,7 @@ import time
 import typer
 
 from kubesim.cli import context
-from kubesim.client.staleness import unseen
+from kubesim.client.staleness import last_run, unseen
 from kubesim.model.errors import KubesimError
 
 
@@ -26,22 +26,14 @@ def register(app: typer.Typer) -> None:
 
 
 def lag_rows(store) -> tuple[list[list[str]], float, int]:
-    starts = store.journal(types=["controlplane"])
-    start = next((e for e in reversed(starts) if e.verb == "start"), None)
-    if start is None:
+    run = last_run(store)
+    if run is None:
         raise KubesimError(
             "no control plane has run against this store yet",
             hint="run `kubesim up` or `kubesim reconcile` first",
         )
+    start, entries, seen, relists = run.start, run.entries, run.seen, run.relists
     current = store.current_revision()
-    entries = store.journal(types=["delivery", "relist", "controlplane"], since_seq=start.seq)
-    seen: dict[str, int] = {}
-    relists: dict[str, int] = {}
-    for e in entries:
-        if e.type in ("delivery", "relist"):
-            seen[e.actor] = max(seen.get(e.actor, 0), e.revision)
-            if e.type == "relist":
-                relists[e.actor] = relists.get(e.actor, 0) + 1
     oldest_seen = min(seen.values(), default=current)
     # when each revision was written: its command (user or controller), on the journal's clock
     commands = store.journal(types=["command"], min_revision=oldest_seen + 1)

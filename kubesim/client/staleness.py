@@ -8,16 +8,20 @@ field selector). Duplicate deliveries do not hide or add anything, and a dropped
 make a projection look current: only revisions count. `unseen()` answers with that count and the
 oldest such revision (from which callers tell how long ago it was written).
 
+`last_run()` reads, from the journal, where each projection of the latest control plane run got
+to (for a run that is not in this process: `lag` and the lesson check `behind`).
+
 Used by the live view and the summary (kubesim.sim), `kubesim lag`, the lesson check `behind`
 and replay's staleness panel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubesim.model.objects import loads
+from kubesim.store.base import JournalEntry
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,38 @@ class Unseen:
     events: int
     #: the revision of the oldest of them (None: it has seen everything)
     oldest: int | None
+
+
+@dataclass
+class JournaledRun:
+    """The latest control plane run, as journaled."""
+
+    start: JournalEntry
+    #: its delivery, relist and controlplane entries, in order
+    entries: list[JournalEntry]
+    #: per consumer: the revision its projection reached (its last delivery or relist)
+    seen: dict[str, int] = field(default_factory=dict)
+    relists: dict[str, int] = field(default_factory=dict)
+
+    def watch(self, consumer: str) -> dict[str, Any] | None:
+        """What `consumer` watched in this run (its `watching()` record), if it ran."""
+        return ((self.start.data or {}).get("consumers") or {}).get(consumer)
+
+
+def last_run(store: Any) -> JournaledRun | None:
+    """The latest control plane run in the journal (None if none ran)."""
+    starts = store.journal(types=["controlplane"])
+    start = next((e for e in reversed(starts) if e.verb == "start"), None)
+    if start is None:
+        return None
+    entries = store.journal(types=["delivery", "relist", "controlplane"], since_seq=start.seq)
+    run = JournaledRun(start, entries)
+    for e in entries:
+        if e.type in ("delivery", "relist"):
+            run.seen[e.actor] = max(run.seen.get(e.actor, 0), e.revision)
+            if e.type == "relist":
+                run.relists[e.actor] = run.relists.get(e.actor, 0) + 1
+    return run
 
 
 def watches(watch: dict[str, Any], key: str, value: bytes) -> bool:

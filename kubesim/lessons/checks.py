@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.api.server import ApiServer
-from kubesim.client.staleness import unseen
+from kubesim.client.staleness import last_run, unseen
 from kubesim.model.errors import KubesimError
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import matches, parse_selector
@@ -428,17 +428,11 @@ def check_behind(spec: dict, ctx: CheckContext) -> Result:
 def behind(store: Store, consumer: str) -> int | None:
     """Revisions of its kinds `consumer` has not received (kubesim.client.staleness, as `lag`
     counts them), in the latest control plane run; None if it has not run."""
-    starts = [e for e in store.journal(types=["controlplane"]) if e.verb == "start"]
-    if not starts:
+    run = last_run(store)
+    watch = run.watch(consumer) if run is not None else None
+    if run is None or watch is None:
         return None
-    start = starts[-1]
-    watch = ((start.data or {}).get("consumers") or {}).get(consumer)
-    if watch is None:
-        return None
-    seen = 0
-    for e in store.journal(types=["delivery", "relist"], since_seq=start.seq, actor=consumer):
-        seen = max(seen, e.revision)
-    return unseen(store, watch, seen).events
+    return unseen(store, watch, run.seen.get(consumer, 0)).events
 
 
 def _started(spec: dict, ctx: CheckContext) -> dict[str, Any] | Result:

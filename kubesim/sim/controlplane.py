@@ -103,6 +103,8 @@ class ControlPlane(ReadSide, Workers):
         self.router = Router()
         #: called with every watch event polled and every journal entry the read side writes
         self.observers: list[Callable[[WatchEvent | JournalEntry], None]] = []
+        #: while observers see a watch event: the consumers it goes to (sim/delivery.py poll)
+        self.routing: list[Consumer] = []
 
     # ----------------------------------------------------------------------------- setup
     def start(self) -> None:

@@ -109,9 +109,10 @@ class ReadSide(PlaneParts):
         for ev in events:
             self.polled = ev.revision
             self.totals.events += 1
+            self.routing = self.router.targets(ev)  # what observers of `ev` may read
             for observe in self.observers:
                 observe(ev)
-            for consumer in self.router.targets(ev):
+            for consumer in self.routing:
                 self._schedule_delivery(consumer, ev)
             self.faults.after_event(self, ev)
         if events:

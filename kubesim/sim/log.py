@@ -234,9 +234,7 @@ class StageLog:
     def _event(self, item: WatchEvent) -> None:
         self.commands()
         md = item.obj["metadata"]
-        wanted = [
-            c.name for c in self.plane.consumers if any(i.wants(item) for i in c.informers.values())
-        ]
+        wanted = [c.name for c in self.plane.routing]
         if not wanted and not self.verbose:
             return  # nobody watches it (Events): not a stage of the flow
         target = self._target(

@@ -29,6 +29,8 @@ class PlaneParts:
     router: Router
     polled: int
     observers: list[Callable[[Any], None]]
+    #: the consumers the watch event being observed goes to (set by the poll, once per event)
+    routing: list[Consumer]
 
     if TYPE_CHECKING:
 

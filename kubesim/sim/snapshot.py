@@ -97,7 +97,7 @@ class StageTracker:
     def observe(self, item: WatchEvent | JournalEntry) -> None:
         if isinstance(item, WatchEvent):
             now = self.plane.clock.now()
-            for consumer in self.plane.router.targets(item):
+            for consumer in self.plane.routing:
                 self.routed.setdefault(consumer.name, deque()).append((item.revision, now))
             md = item.obj["metadata"]
             self.events[item.revision] = _Event(

@@ -27,28 +27,12 @@ from kubesim.api.server import ApiServer
 from kubesim.api.subresources import scale
 from kubesim.model.errors import ApiError, Conflict, NotFound, Timeout
 from kubesim.model.kinds import builtin
+from kubesim.sim.stress import deployment
 from kubesim.store.sqlite import SqliteStore
 
 DEPLOY = builtin("Deployment")
 KEY = "/registry/deployments/default/web"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def deployment(replicas: int = 1) -> dict[str, Any]:
-    labels = {"app": "web"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
-            },
-        },
-    }
 
 
 def annotate(key: str, value: str):
@@ -95,7 +79,7 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def racing_api(tmp_path: Path, losses: int) -> tuple[ApiServer, RacingStore]:
     path = tmp_path / "store.db"
     setup = ApiServer(SqliteStore(path))
-    setup.create(deployment())
+    setup.create(deployment("web", 1, "1.27"))
     setup.store.close()
     store = RacingStore(path, losses)
     return ApiServer(store), store
@@ -218,7 +202,7 @@ def test_threads_hammer_one_object(tmp_path, monkeypatch):
     monkeypatch.setattr(CasRetry, "lost", lambda self: (lost.append(1), real_lost(self)))
     path = tmp_path / "store.db"
     api = ApiServer(SqliteStore(path))
-    start = api.create(deployment()).revision
+    start = api.create(deployment("web", 1, "1.27")).revision
     results: list[dict[str, Any]] = [{} for _ in range(6)]
 
     def run(w: int) -> None:
@@ -236,7 +220,7 @@ def test_threads_hammer_one_object(tmp_path, monkeypatch):
 def test_processes_hammer_one_object(tmp_path):
     path = tmp_path / "store.db"
     api = ApiServer(SqliteStore(path))
-    start = api.create(deployment()).revision
+    start = api.create(deployment("web", 1, "1.27")).revision
     api.store.close()
     code = (
         "import json, sys; from pathlib import Path; "
