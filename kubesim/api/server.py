@@ -11,6 +11,7 @@ the replay tools. Client-side apply lives in api/apply.py, deletion in api/delet
 
 from __future__ import annotations
 
+import builtins
 import gc
 import random
 import time
@@ -197,14 +198,14 @@ class ApiServer:
         return self.watch_progress(kinds, after_revision, limit)[0]
 
     def watch_progress(
-        self, kinds: list[Kind], after_revision: int, limit: int | None = None
-    ) -> tuple[list[WatchEvent], int]:
+        self, kinds: Sequence[Kind], after_revision: int, limit: int | None = None
+    ) -> tuple[Sequence[WatchEvent], int]:
         """`watch`, and the revision this read reached: every event up to it, of any kind, has
         been read (a BOOKMARK's resourceVersion, etcd's progress notification). A caller that
         watches again from there is not expired by a compaction of revisions that held only
         other kinds."""
         by_prefix = {k.prefix(): k for k in kinds}
-        out: list[WatchEvent] = []
+        out: builtins.list[WatchEvent] = []
         events = self.store.events(after_revision + 1, "/registry/", limit=limit)
         progress = events[-1].revision if events else after_revision
         for ev in events:

@@ -65,6 +65,7 @@ def _register() -> None:
         replace,
         replay,
         rollout,
+        serve,
         watch,
     )
 
@@ -76,6 +77,7 @@ def _register() -> None:
         mutate,
         rollout,
         controlplane,
+        serve,
         watch,
         lag,
         history,

@@ -16,6 +16,8 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -313,16 +315,12 @@ def up_command(
     """On a terminal: the live four-stage view (Command | Event | Projection | Staleness, keys
     to pause, step, restart, follow and switch faults). Without one, or with --plain: the plain
     stage lines of `reconcile`, with no escape codes."""
-    from kubesim.cli import planelock
-    from kubesim.sim.clock import RealClock
-
-    if svg:
-        check_output(svg, "--svg", directory=False)
-    live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
-    store = context.store_path()
-    clock = RealClock(speed=speed)
-    plane, config = build_plane(
-        clock,
+    run_up(
+        speed=speed,
+        duration=for_,
+        plain=plain,
+        svg=svg,
+        verbose=verbose,
         seed=seed,
         latency=latency,
         reconcile_duration=reconcile_duration,
@@ -334,13 +332,41 @@ def up_command(
         controller=controller,
         shared_informers=shared_informers,
     )
+
+
+def run_up(
+    *,
+    speed: float,
+    duration: float | None,
+    plain: bool,
+    svg: str | None,
+    verbose: bool,
+    serve: Callable[[Callable[[], None]], Any] | None = None,
+    **plane_options: Any,
+) -> None:
+    """`up` (and `serve`, which passes `serve(wake)`: it starts the HTTP front once the store
+    is held, with the control plane's wake-up for its writes, and returns what stops it)."""
+    from kubesim.cli import planelock
+    from kubesim.sim.clock import RealClock
+
+    if svg:
+        check_output(svg, "--svg", directory=False)
+    live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
+    store = context.store_path()
+    clock = RealClock(speed=speed)
+    plane, config = build_plane(clock, **plane_options)
     # held from the first write of the control plane to its last: `kubesim reset` refuses while
     # it is held (with --force it sends SIGTERM and waits for it); were the store removed in the
     # moment before, the runner's first poll sees it
     terminated = planelock.StopOnSigterm()
     try:
         with planelock.hold(store):
-            _up(plane, config, clock, store, terminated, live, svg, for_, speed, verbose)
+            front = serve(clock.wake) if serve is not None else None
+            try:
+                _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
+            finally:
+                if front is not None:
+                    front.stop()
     finally:
         terminated.restore()
 

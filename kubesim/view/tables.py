@@ -341,6 +341,15 @@ def _clean(cell: str) -> str:
     return cell
 
 
+def row_function(kind: Kind, printer_columns: list[dict] | None = None) -> Row:
+    """The cells of one object of `kind`: `row(obj, now, wide)` (also the API front's Table)."""
+    if kind.kind == "Event" and not kind.is_custom:
+        return _event
+    if not kind.is_custom and kind.kind in _COLUMNS:
+        return _COLUMNS[kind.kind][2]
+    return _custom_row(printer_columns or _DEFAULT_PRINTER_COLUMNS)
+
+
 def format_table(
     kind: Kind,
     objects: list[dict],
@@ -357,12 +366,7 @@ def format_table(
     (kubectl prints no header then: use `no_resources` for the stderr message)."""
     if not objects:
         return ""
-    if kind.kind == "Event" and not kind.is_custom:
-        row: Row = _event
-    elif not kind.is_custom and kind.kind in _COLUMNS:
-        row = _COLUMNS[kind.kind][2]
-    else:
-        row = _custom_row(printer_columns or _DEFAULT_PRINTER_COLUMNS)
+    row = row_function(kind, printer_columns)
     name_col = -1 if kind.kind == "Event" and not kind.is_custom else 0
     if name_col == -1 and wide:
         name_col = 9

@@ -1,0 +1,184 @@
+"""`kubesim serve` and `kubesim kubeconfig`: real clients against the simulated cluster.
+
+`serve` runs the HTTP front (kubesim.serve) on `--address:--port`, and, unless
+`--no-control-plane`, the control plane and its live view exactly as `up` does (same options).
+It binds to loopback by default; another address must be given explicitly and is warned about
+(kubesim has no authentication). `kubeconfig` prints or writes a kubeconfig whose context
+`kubesim` points at it; `--as NAME` names the client in kubesim's journal and view.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from kubesim.cli import context
+from kubesim.cli.controlplane import (
+    COMPACT,
+    CONTROLLER,
+    DROP,
+    DUPLICATE,
+    DURATION_OPT,
+    LATENCY,
+    NODES,
+    SEED,
+    SHARED,
+    START_DELAY,
+    run_up,
+)
+from kubesim.cli.options import check_output, duration_option, float_option, int_option
+from kubesim.model.errors import UsageError
+
+if TYPE_CHECKING:
+    from kubesim.serve.front import FrontServer
+
+DEFAULT_PORT = 6443
+
+PORT = int_option(
+    DEFAULT_PORT, "--port", minimum=0, help="The port to listen on (0: any free port)."
+)
+ADDRESS = typer.Option(
+    "127.0.0.1",
+    "--address",
+    help="The address to listen on. Anything but loopback exposes the store, unauthenticated.",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "serve",
+        help="Serve the Kubernetes API over HTTP for kubectl, client libraries and operators, "
+        "and run the control plane as `up` does."
+        "\n\nExample: kubesim serve, then: kubesim kubeconfig --write kubeconfig; "
+        "kubectl --kubeconfig kubeconfig apply -f web.yaml",
+    )(serve_command)
+    app.command(
+        "kubeconfig",
+        help="Print (or --write) a kubeconfig for `kubesim serve` (context kubesim)."
+        "\n\nExample: kubesim kubeconfig --write kubeconfig",
+    )(kubeconfig_command)
+
+
+def _check_port(port: int) -> None:
+    if port > 65535:
+        raise UsageError(f'invalid argument "{port}" for "--port" flag: must be 0 to 65535')
+
+
+def _start_front(address: str, port: int, wake: Callable[[], None] | None) -> FrontServer:
+    from kubesim.api.server import ApiServer
+    from kubesim.serve.app import Front
+    from kubesim.serve.front import is_loopback
+    from kubesim.store import open_store
+
+    store = str(context.store_path())
+    server = FrontServer(Front(lambda: ApiServer(open_store(store)), on_write=wake), address, port)
+    server.start()
+    if not is_loopback(address):
+        context.note(
+            f"warning: serving on {address}: anyone who can reach it can read and change this "
+            "store (kubesim has no authentication)"
+        )
+    context.note(
+        f"serving the Kubernetes API at {server.url} (store {store}); for kubectl: "
+        f"kubesim kubeconfig --port {server.port} --write kubeconfig && "
+        "export KUBECONFIG=$PWD/kubeconfig"
+    )
+    return server
+
+
+def serve_command(
+    port: int = PORT,
+    address: str = ADDRESS,
+    control_plane: bool = typer.Option(
+        True,
+        "--control-plane/--no-control-plane",
+        help="Also run the control plane and its view (as `up`), or only the API front.",
+    ),
+    speed: float = float_option(
+        1.0, "--speed", above=True, help="Time scale: 2 runs twice as fast."
+    ),
+    for_: float = duration_option(None, "--for", help="Stop after this much (control plane) time."),
+    plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
+    svg: str = typer.Option(
+        None, "--svg", metavar="FILE", help="Save the view as an SVG when it ends."
+    ),
+    seed: int = SEED,
+    latency: list[str] = LATENCY,
+    reconcile_duration: list[str] = DURATION_OPT,
+    duplicate_rate: float = DUPLICATE,
+    drop_watch_every: int = DROP,
+    compact_every: int = COMPACT,
+    pod_start_delay: float = START_DELAY,
+    nodes: int = NODES,
+    controller: list[str] = CONTROLLER,
+    shared_informers: bool = SHARED,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery (plain)."),
+) -> None:
+    """Every request through the front is a command in the journal (actor: the client's name),
+    and every client that watches is a consumer with its own projection."""
+    _check_port(port)
+    if not control_plane:
+        _serve_only(address, port, for_)
+        return
+    run_up(
+        speed=speed,
+        duration=for_,
+        plain=plain,
+        svg=svg,
+        verbose=verbose,
+        serve=lambda wake: _start_front(address, port, wake),
+        seed=seed,
+        latency=latency,
+        reconcile_duration=reconcile_duration,
+        duplicate_rate=duplicate_rate,
+        drop_watch_every=drop_watch_every,
+        compact_every=compact_every,
+        pod_start_delay=pod_start_delay,
+        nodes=nodes,
+        controller=controller,
+        shared_informers=shared_informers,
+    )
+
+
+def _serve_only(address: str, port: int, duration: float | None) -> None:
+    """The front alone, until Ctrl-C, SIGTERM or --for (another process runs `up`)."""
+    context.check_store_path(context.store_path())
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server = _start_front(address, port, None)
+    try:
+        stop.wait(duration)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def kubeconfig_command(
+    port: int = PORT,
+    address: str = typer.Option("127.0.0.1", "--address", help="The address `serve` listens on."),
+    as_: str = typer.Option(
+        "", "--as", help="The client's name in kubesim's journal and view (Impersonate-User)."
+    ),
+    write: str = typer.Option(None, "--write", metavar="PATH", help="Write it to PATH instead."),
+) -> None:
+    from kubesim.serve.kubeconfig import kubeconfig_text
+
+    _check_port(port)
+    host = f"[{address}]" if ":" in address else address
+    text = kubeconfig_text(f"http://{host}:{port}", as_)
+    if not write:
+        sys.stdout.write(text)
+        return
+    check_output(write, "--write", directory=False)
+    Path(write).write_text(text, encoding="utf-8")
+    context.note(
+        f"wrote {write} (context kubesim); use it with: export KUBECONFIG={Path(write).resolve()}"
+    )

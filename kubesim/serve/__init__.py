@@ -1,0 +1,14 @@
+"""`kubesim serve`: the Kubernetes REST API in front of kubesim's API server and store.
+
+A real kubectl, the official Python client or a kopf operator talk HTTP to this front; it turns
+each request into a call of `kubesim.api` (the one command bus: the same validation, apply and
+deletion as the CLI) and serves each watch from the store's history (the one event bus), fanned
+out to every watching client as kube-apiserver's watch cache does. Clients that watch are
+consumers: their LISTs, watches and deliveries go to the journal under their name, so the live
+view, `lag` and replay show them beside the built-in controllers.
+
+Modules: `routes` (URL to resource), `discovery` and `openapi` (what kubectl asks before it acts),
+`tables` (server-side printing), `patch` (the PATCH content types), `selectors` (field
+selectors), `watchcache` (the fan-out), `clients` (who is asking), `app` (the aiohttp handlers),
+`front` (runs the server on a thread), `kubeconfig`. Called by kubesim/cli/serve.py.
+"""

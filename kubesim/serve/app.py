@@ -1,0 +1,239 @@
+"""The HTTP front as an aiohttp application: routing, errors, discovery, and the store thread.
+
+`Front` owns one `ApiServer` on its own store connection, used from one thread (the front's
+command bus: requests are handled in order, as one kube-apiserver writes through one etcd
+client), the watch cache, and the aiohttp application. Every reply carries Content-Length except
+watch streams; every error is a `Status` object with reason and code, and one failing request
+never stops the server. Resource requests go to `resources` and `watchstream`.
+Used by `front` (the server thread) and the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from kubesim.api.server import ApiServer
+from kubesim.model.errors import (
+    ApiError,
+    BadRequest,
+    InputError,
+    KubesimError,
+    NotFound,
+    UnsupportedKind,
+)
+from kubesim.model.kinds import Kind
+from kubesim.model.objects import dumps
+from kubesim.serve import discovery, openapi
+from kubesim.serve.clients import client_name
+from kubesim.serve.watchcache import WatchCache
+
+T = TypeVar("T")
+
+#: kube-apiserver's limit on a request body (3 MiB)
+MAX_BODY = 3 * 1024 * 1024
+
+
+class RequestEntityTooLarge(ApiError):
+    code = 413
+    reason = "RequestEntityTooLarge"
+
+
+class InternalError(ApiError):
+    code = 500
+    reason = "InternalError"
+
+
+def json_response(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(body=dumps(obj), status=status, content_type="application/json")
+
+
+def status_response(error: ApiError) -> web.Response:
+    return json_response(error.status(), error.code)
+
+
+class Front:
+    """The state of one `kubesim serve`: its API server, watch cache and clients."""
+
+    def __init__(
+        self,
+        open_api: Callable[[], ApiServer],
+        *,
+        address: str = "127.0.0.1:6443",
+        on_write: Callable[[], None] | None = None,
+        bookmark_interval: float = 60.0,
+    ) -> None:
+        self._open_api = open_api
+        self.address = address
+        self.on_write = on_write
+        self.bookmark_interval = bookmark_interval
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="kubesim-front-store")
+        self._api: ApiServer | None = None
+        self.cache: WatchCache | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def api(self) -> ApiServer:
+        """The API server (opened on the store thread when the application starts)."""
+        assert self._api is not None, "the front has not started"
+        return self._api
+
+    # ------------------------------------------------------------------------ store thread
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn` on the store thread (the ApiServer and its connection live there)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+    def wrote(self) -> None:
+        """After a write: the watch cache reads it now, and the control plane wakes."""
+        if self.cache is not None:
+            self.cache.poke()
+        if self.on_write is not None:
+            self.on_write()
+
+    async def kinds(self) -> list[Kind]:
+        return (await self.call(self.api.registry)).kinds
+
+    async def kind_of(self, group: str, version: str, resource: str) -> Kind:
+        for k in await self.kinds():
+            if (
+                k.group == group
+                and k.plural == resource
+                and version in (k.served_versions or (k.version,))
+            ):
+                return k
+        raise NotFound("the server could not find the requested resource")
+
+    def now(self) -> float:
+        return time.time()
+
+    # ------------------------------------------------------------------------ lifecycle
+    async def startup(self, app: web.Application) -> None:
+        self._api = api = await self.call(self._open_api)
+
+        def read(after: int):
+            return api.watch_progress(api.registry().kinds, after)
+
+        self.cache = WatchCache(
+            lambda after: self.call(read, after), lambda: self.call(api.store.current_revision)
+        )
+        await self.cache.start()
+        self._tasks.append(asyncio.create_task(self.cache.run()))
+
+    async def cleanup(self, app: web.Application) -> None:
+        if self.cache is not None:
+            self.cache.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._api is not None:
+            await self.call(self._api.store.close)
+        self.executor.shutdown(wait=True)
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._errors])
+        app.on_startup.append(self.startup)
+        app.on_shutdown.append(self._close_watches)
+        app.on_cleanup.append(self.cleanup)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    async def _close_watches(self, app: web.Application) -> None:
+        if self.cache is not None:
+            self.cache.stop()
+
+    # ------------------------------------------------------------------------ requests
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Callable[..., Awaitable[Any]]):
+        try:
+            return await handler(request)
+        except ApiError as e:
+            return status_response(e)
+        except UnsupportedKind as e:
+            return status_response(NotFound(str(e)))
+        except (InputError, KubesimError) as e:
+            if isinstance(e, KubesimError) and type(e).__name__.startswith("Store"):
+                return status_response(InternalError(str(e)))
+            return status_response(BadRequest(str(e)))
+        except web.HTTPRequestEntityTooLarge:
+            return status_response(
+                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY}")
+            )
+        except web.HTTPException as e:
+            return json_response(
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Failure",
+                    "message": e.reason,
+                    "reason": e.reason.replace(" ", ""),
+                    "code": e.status,
+                },
+                e.status,
+            )
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as e:  # noqa: BLE001 - one request's failure never stops the server
+            traceback.print_exc(file=sys.stderr)
+            return status_response(InternalError(f"an error on the server: {e}"))
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        if request.method != "GET" and not path.startswith(("/api/", "/apis/")):
+            raise web.HTTPMethodNotAllowed(request.method, ["GET"])
+        if path == "/version":
+            return json_response(discovery.VERSION)
+        if path == "/api":
+            return json_response(discovery.api_versions(self.address))
+        if path == "/apis":
+            return json_response(discovery.api_group_list(await self.kinds()))
+        if path.startswith("/openapi/v3"):
+            return await self._openapi(path)
+        parts = path.split("/")[1:]
+        if request.method == "GET" and (
+            parts == ["api", "v1"] or (parts[0] == "apis" and len(parts) <= 3)
+        ):
+            return await self._discovery(parts)
+        from kubesim.serve.resources import handle
+
+        return await handle(self, request, path)
+
+    async def _discovery(self, parts: list[str]) -> web.Response:
+        kinds = await self.kinds()
+        if parts == ["api", "v1"]:
+            found = discovery.resource_list(kinds, "", "v1")
+        elif len(parts) == 2:
+            found = discovery.api_group(kinds, parts[1])
+        else:
+            found = discovery.resource_list(kinds, parts[1], parts[2])
+        if found is None:
+            raise NotFound("the server could not find the requested resource")
+        return json_response(found)
+
+    async def _openapi(self, path: str) -> web.Response:
+        kinds = await self.kinds()
+        if path == "/openapi/v3":
+            return json_response(openapi.root(kinds))
+        parts = path.split("/")[3:]
+        doc = None
+        if parts == ["api", "v1"]:
+            doc = openapi.document(kinds, "", "v1")
+        elif len(parts) == 3 and parts[0] == "apis":
+            doc = openapi.document(kinds, parts[1], parts[2])
+        if doc is None:
+            raise NotFound("the server could not find the requested resource")
+        return json_response(doc)
+
+    def client(self, request: web.Request) -> str:
+        return client_name(request.headers)
