@@ -231,12 +231,17 @@ class ApiServer:
         verb: str = "create",
         journal_data: dict[str, Any] | None = None,
         decoded: bool = False,
+        managed_fields: builtins.list[dict[str, Any]] | None = None,
     ) -> WriteResult:
         """POST. `decoded`: the caller already ran the decoder's checks on this body (apply
-        checks the manifest before it diffs it)."""
+        checks the manifest before it diffs it). `managed_fields`: the field manager's record
+        of a server-side apply (any other create starts without one, as kubesim tracks no
+        other operation's fields)."""
         kind = self.kind_for(obj)
         try:
-            return self._create(kind, obj, actor, dry_run, verb, journal_data, decoded)
+            return self._create(
+                kind, obj, actor, dry_run, verb, journal_data, decoded, managed_fields
+            )
         except ApiError as e:
             if not dry_run:
                 md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -254,6 +259,7 @@ class ApiServer:
         verb: str,
         journal_data: dict[str, Any] | None,
         decoded: bool,
+        managed_fields: builtins.list[dict[str, Any]] | None = None,
     ) -> WriteResult:
         obj = deepcopy(obj)
         md = obj.setdefault("metadata", {})
@@ -266,6 +272,8 @@ class ApiServer:
         if md.get("resourceVersion"):
             raise BadRequest("resourceVersion should not be set on objects to be created")
         strategy.prepare_for_create(kind, obj, new_uid(self.rng), self.clock(), decoded)
+        if managed_fields is not None:
+            md["managedFields"] = managed_fields
         name = md.get("name") or ""
         ns = md.get("namespace")
         if not name and md.get("generateName"):

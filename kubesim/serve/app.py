@@ -79,6 +79,7 @@ class Front:
         self._api: ApiServer | None = None
         self.cache: WatchCache | None = None
         self._tasks: list[asyncio.Task] = []
+        self._watcher: Any = None
 
     @property
     def api(self) -> ApiServer:
@@ -122,13 +123,23 @@ class Front:
         def read(after: int):
             return api.watch_progress(api.registry().kinds, after)
 
-        self.cache = WatchCache(
+        self.cache = cache = WatchCache(
             lambda after: self.call(read, after), lambda: self.call(api.store.current_revision)
         )
-        await self.cache.start()
-        self._tasks.append(asyncio.create_task(self.cache.run()))
+        await cache.start()
+        self._tasks.append(asyncio.create_task(cache.run()))
+        # writes of other processes (and of the control plane beside us) wake the cache at once
+        loop = asyncio.get_running_loop()
+        path = getattr(api.store, "path", None)
+        if path is not None:
+            from kubesim.sim.runner import StoreWatcher
+
+            self._watcher = StoreWatcher(str(path), lambda: loop.call_soon_threadsafe(cache.poke))
+            self._watcher.start()
 
     async def cleanup(self, app: web.Application) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         if self.cache is not None:
             self.cache.stop()
         for task in self._tasks:

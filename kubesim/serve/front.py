@@ -87,6 +87,12 @@ class FrontServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def poke(self) -> None:
+        """The store changed: the watch cache reads it now (from any thread)."""
+        cache = self.front.cache
+        if cache is not None:
+            self._loop.call_soon_threadsafe(cache.poke)
+
     def stop(self) -> None:
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)

@@ -326,7 +326,10 @@ async def _server_apply(
     live = await front.call(api.try_get, kind, ns, name)
     if live is None:
         obj = serverapply.applied(None, config, kind, manager, now)
-        result = await front.call(api.create, obj, actor=actor, verb="apply")
+        managed = obj["metadata"].pop("managedFields")
+        result = await front.call(
+            api.create, obj, actor=actor, verb="apply", managed_fields=managed
+        )
         front.wrote()
         return _reply(result.obj, 201)
 
