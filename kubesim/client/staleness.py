@@ -9,7 +9,8 @@ make a projection look current: only revisions count. `unseen()` answers with th
 oldest such revision (from which callers tell how long ago it was written).
 
 `last_run()` reads, from the journal, where each projection of the latest control plane run got
-to (for a run that is not in this process: `lag` and the lesson check `behind`).
+to (for a run that is not in this process: `lag` and the lesson check `behind`), the clients of
+`kubesim serve` that watched meanwhile included (journal entries of type `client`).
 
 Used by the live view and the summary (kubesim.sim), `kubesim lag`, the lesson check `behind`
 and replay's staleness panel.
@@ -42,10 +43,29 @@ class JournaledRun:
     #: per consumer: the revision its projection reached (its last delivery or relist)
     seen: dict[str, int] = field(default_factory=dict)
     relists: dict[str, int] = field(default_factory=dict)
+    #: clients of `kubesim serve` that watched during the run, with what they watched
+    clients: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def consumers(self) -> dict[str, dict[str, Any]]:
+        """Every consumer of the run and what it watched: the control plane's processes (from
+        its start entry), then the clients that watched through `kubesim serve`."""
+        return {**((self.start.data or {}).get("consumers") or {}), **self.clients}
 
     def watch(self, consumer: str) -> dict[str, Any] | None:
         """What `consumer` watched in this run (its `watching()` record), if it ran."""
-        return ((self.start.data or {}).get("consumers") or {}).get(consumer)
+        return self.consumers().get(consumer)
+
+
+def add_client_watch(clients: dict[str, dict[str, Any]], entry: JournalEntry) -> None:
+    """Merge a `client` journal entry (a watch a client of `kubesim serve` started) into the
+    client's watch record: a client's watches together are its projection, as a process's
+    informers are one cache."""
+    data = entry.data or {}
+    record = clients.setdefault(entry.actor, {"prefixes": [], "kinds": [], "client": True})
+    for field_name in ("prefixes", "kinds"):
+        for value in data.get(field_name) or ():
+            if value not in record[field_name]:
+                record[field_name].append(value)
 
 
 def last_run(store: Any) -> JournaledRun | None:
@@ -54,10 +74,15 @@ def last_run(store: Any) -> JournaledRun | None:
     start = next((e for e in reversed(starts) if e.verb == "start"), None)
     if start is None:
         return None
-    entries = store.journal(types=["delivery", "relist", "controlplane"], since_seq=start.seq)
+    entries = store.journal(
+        types=["delivery", "relist", "controlplane", "client"], since_seq=start.seq
+    )
     run = JournaledRun(start, entries)
     for e in entries:
-        if e.type in ("delivery", "relist"):
+        if e.type == "client":
+            add_client_watch(run.clients, e)
+            run.seen[e.actor] = max(run.seen.get(e.actor, 0), e.revision)
+        elif e.type in ("delivery", "relist"):
             run.seen[e.actor] = max(run.seen.get(e.actor, 0), e.revision)
             if e.type == "relist":
                 run.relists[e.actor] = run.relists.get(e.actor, 0) + 1

@@ -35,6 +35,7 @@ READ_SIDE = (
     "restart",
     "controlplane",
     "compaction",
+    "client",
 )
 PODS = "/registry/pods/"
 NODES = "/registry/minions/"
@@ -51,6 +52,8 @@ class Watch:
     node: str = ""
     latency: float = 0.0
     kinds: tuple[str, ...] = ()
+    #: a client of `kubesim serve` (its watches journaled as it started them), not a process
+    client: bool = False
 
     def watching(self) -> dict[str, Any]:
         """The consumer's `watching()` record, as journaled (kubesim.client.staleness reads it)."""
@@ -188,6 +191,8 @@ class History:
                     self._reconcile(e, position)
                 elif boundary:
                     self._start(e, position)
+                elif e.type == "client":
+                    self._client(e)
                 elif e.type == "controlplane" and e.verb == "stop":
                     self._stop(position)
 
@@ -329,6 +334,24 @@ class History:
         self._delivered_at, self._listed_at, self._reconcile_end = {}, {}, {}
         if not self.start_time or self.entry_times[position] < self.start_time:
             self.start_time = self.entry_times[position]
+
+    def _client(self, e: JournalEntry) -> None:
+        """A client of `kubesim serve` started a watch: it is a consumer of the run from here,
+        its watches together one projection (kubesim.client.staleness.add_client_watch)."""
+        from kubesim.client.staleness import add_client_watch
+
+        records: dict[str, dict[str, Any]] = {}
+        old = self.watches.get(e.actor)
+        if old is not None:
+            records[e.actor] = {"prefixes": list(old.prefixes), "kinds": list(old.kinds)}
+        add_client_watch(records, e)
+        record = records[e.actor]
+        w = Watch(e.actor, tuple(record["prefixes"]), "", 0.0, tuple(record["kinds"]), True)
+        self.watches[e.actor] = w
+        self.coverage.setdefault((w.prefixes, w.node), Coverage())
+        if self.runs:
+            watches = self.runs[-1].watches
+            watches[:] = [x for x in watches if x.name != e.actor] + [w]
 
     def _read_events(self) -> None:
         start = self.first

@@ -75,7 +75,9 @@ class ReadSide:
         c = self.consumers.get(name)
         if c is None:
             c = self.consumers[name] = ConsumerState()
-        if e.type == "delivery":
+        if e.type == "client":  # a client's watch starts from its resourceVersion
+            c.revision = max(c.revision, e.revision)
+        elif e.type == "delivery":
             c.revision = max(c.revision, e.revision)
             c.deliveries += 1
             self.deliveries += 1

@@ -193,6 +193,8 @@ class Timeline:
         writing = h.writer[revision]
         writer = h.queued_from.get(h.position_of(writing)) if writing else None
         for w in watches:
+            if w.client and w.name not in side.consumers:
+                continue  # a client of `kubesim serve` that had not watched yet
             c = _consumer(side, w.name)
             coverage = h.covered(w)
             cached = 0
@@ -216,7 +218,7 @@ class Timeline:
                     c.relists,
                     c.relist_objects,
                     c.relist_seconds * 1000,
-                    watches=short_kinds(w.kinds),
+                    watches=short_kinds(w.kinds) + (" (http)" if w.client else ""),
                 )
             )
             behind = unseen(self.store, w.watching(), c.revision, revision)

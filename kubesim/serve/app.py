@@ -134,7 +134,10 @@ class Front:
         if path is not None:
             from kubesim.sim.runner import StoreWatcher
 
-            self._watcher = StoreWatcher(str(path), lambda: loop.call_soon_threadsafe(cache.poke))
+            def wake() -> None:
+                loop.call_soon_threadsafe(cache.poke)
+
+            self._watcher = StoreWatcher(str(path), wake)
             self._watcher.start()
 
     async def cleanup(self, app: web.Application) -> None:

@@ -77,8 +77,8 @@ async def watch(
             await response.write(dumps(error) + b"\n")
             return response
         if initial:
-            await response.write(b"".join(line(t, o, r) for t, o, r, _ in initial))
             await _journal(front, w, initial)
+            await response.write(b"".join(line(t, o, r) for t, o, r, _ in initial))
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -96,8 +96,10 @@ async def watch(
             closing = next((b for b in batch if b[0] == "CLOSE"), None)
             events = [b for b in batch if b[0] != "CLOSE"]
             if events:
-                await response.write(b"".join(line(t, o, r) for t, o, r, _ in events))
+                # journaled as they are written (so a client that has an event finds its
+                # delivery in the journal)
                 await _journal(front, w, events)
+                await response.write(b"".join(line(t, o, r) for t, o, r, _ in events))
             if closing is not None:
                 if closing[1] is not None:
                     await response.write(dumps(closing[1]) + b"\n")

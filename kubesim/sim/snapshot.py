@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubesim.api.server import WatchEvent
+from kubesim.sim.clients import ClientProjections
 from kubesim.sim.follow import FollowChain
 from kubesim.sim.summary import api_reads_and_writes
 from kubesim.sim.workload import WorkloadIndex
@@ -75,6 +76,8 @@ class StageTracker:
         self._message_until = 0.0
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
         self._seq = self._recent_commands()
+        #: clients of `kubesim serve` that watch during this run (from the journal)
+        self.clients = ClientProjections(plane.store, self._seq)
         #: called every `busy_every` observations (the live view's chance to take a frame while
         #: the loop is busy for a long stretch)
         self.on_busy: Any = None
@@ -283,6 +286,10 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
         )
         events, seconds = tracker.unseen(c, now)
         state.staleness.append(StalenessRow(c.name, events, seconds, followed=followed))
+    tracker.clients.refresh()
+    projections, staleness = tracker.clients.rows(now)
+    state.projections += projections
+    state.staleness += staleness
     state.deployments = tracker.workload.deployments(6)
     state.generations = tracker.workload.unobserved(6)
     state.follow = follow.state() if follow else None

@@ -96,7 +96,9 @@ def summary_lines(
 def consumer_table(plane: Any, width: int) -> list[str]:
     """One row per consumer process: its projection (one shared cache) and how many revisions of
     its kinds it has not seen, the LISTs and watch streams it opened (one per kind), the events
-    delivered to it and its relists."""
+    delivered to it and its relists; then one per client that watched through `kubesim serve`."""
+    from kubesim.sim.clients import ClientProjections
+
     rows = [
         [
             c.name,
@@ -110,6 +112,7 @@ def consumer_table(plane: Any, width: int) -> list[str]:
         ]
         for c in plane.consumers
     ]
+    rows += ClientProjections(plane.store).summary_rows()  # clients of `kubesim serve`
     return _fit_table(PROCESS_HEADERS, PROCESS_SHORT, rows, width)
 
 

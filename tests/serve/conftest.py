@@ -65,15 +65,17 @@ class Served:
         conn.request("GET", path, headers={"User-Agent": "pytest-watch/1.0", **(headers or {})})
         return WatchStream(conn, conn.getresponse())
 
-    def settle(self, seed: int = 1) -> ControlPlane:
+    def settle(self, seed: int = 1, stop: bool = True) -> ControlPlane:
         """Run the control plane over the store until it settles (virtual time), then make the
-        front read what it wrote."""
+        front read what it wrote. `stop=False`: journal no stop, as of a control plane that
+        still runs (`kubesim serve`)."""
         if self.plane is not None:
             self.plane.store.close()
         plane = ControlPlane(SqliteStore(str(self.store)), VirtualClock(T0), SimConfig(seed=seed))
         plane.start()
         run_virtual(plane, idle=60.0)
-        plane.record_stop()
+        if stop:
+            plane.record_stop()
         self.plane = plane
         self.server.poke()
         return plane
