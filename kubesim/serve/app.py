@@ -52,8 +52,12 @@ class InternalError(ApiError):
     reason = "InternalError"
 
 
-def json_response(obj: Any, status: int = 200) -> web.Response:
-    return web.Response(body=dumps(obj), status=status, content_type="application/json")
+def json_response(obj: Any, status: int = 200, warnings: list[str] | None = None) -> web.Response:
+    """`obj` as JSON (with Content-Length), and a `Warning` header per warning."""
+    response = web.Response(body=dumps(obj), status=status, content_type="application/json")
+    for warning in warnings or ():
+        response.headers.add("Warning", warning)
+    return response
 
 
 def status_response(error: ApiError) -> web.Response:

@@ -22,8 +22,8 @@ from kubesim.model.errors import BadRequest, Compacted, Expired, MethodNotAllowe
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
 from kubesim.model.objects import loads
+from kubesim.serve import fieldvalidation, routes, selectors, serverapply, tables
 from kubesim.serve import patch as patches
-from kubesim.serve import routes, selectors, serverapply, tables
 from kubesim.serve.clients import relist_entry
 
 if TYPE_CHECKING:
@@ -82,10 +82,12 @@ def _serves(kind: Kind, sub: str) -> bool:
     )
 
 
-def _reply(obj: dict[str, Any], status: int = 200) -> web.Response:
+def _reply(
+    obj: dict[str, Any], status: int = 200, warnings: list[str] | None = None
+) -> web.Response:
     from kubesim.serve.app import json_response
 
-    return json_response(obj, status)
+    return json_response(obj, status, warnings)
 
 
 # ------------------------------------------------------------------------------ bodies
@@ -218,11 +220,12 @@ async def _create(front: Front, request: web.Request, kind: Kind, namespace: str
     if kind.namespaced and not namespace:
         raise NotFound("the server could not find the requested resource")
     body = _object_body(await _body(request), kind, namespace or None)
+    warnings = fieldvalidation.drop_unknown(kind, body, fieldvalidation.directive(request.query))
     dry = _dry_run(request)
     result = await front.call(front.api.create, body, actor=front.client(request), dry_run=dry)
     if not dry:
         front.wrote()
-    return _reply(result.obj, 201)
+    return _reply(result.obj, 201, warnings)
 
 
 async def _update(
@@ -250,6 +253,7 @@ async def _update(
         front.wrote()
         return _reply(scale_of(result.obj))
     body = _object_body(body, kind, ns)
+    warnings = fieldvalidation.drop_unknown(kind, body, fieldvalidation.directive(request.query))
     if body["metadata"].get("name") != name:
         raise BadRequest(
             f"the name of the object ({body['metadata'].get('name', '')}) does not match the "
@@ -257,7 +261,7 @@ async def _update(
         )
     result = await front.call(front.api.update, body, actor=actor, subresource=sub or None)
     front.wrote()
-    return _reply(result.obj)
+    return _reply(result.obj, 200, warnings)
 
 
 def _scale_replicas(body: Any) -> int:
@@ -290,8 +294,13 @@ async def _patch(
     if isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"):
         pinned = int(body["metadata"]["resourceVersion"])
 
+    how = fieldvalidation.directive(request.query)
+    warnings: list[str] = []
+
     def mutate(live: dict[str, Any]) -> dict[str, Any]:
-        return patches.patched(live, body, ctype, kind)
+        patched = patches.patched(live, body, ctype, kind)
+        warnings[:] = fieldvalidation.drop_unknown(kind, patched, how)
+        return patched
 
     result = await front.call(
         api.guaranteed_update,
@@ -306,7 +315,7 @@ async def _patch(
         outcome="patched",
     )
     front.wrote()
-    return _reply(result.obj)
+    return _reply(result.obj, 200, warnings)
 
 
 async def _server_apply(
@@ -322,6 +331,7 @@ async def _server_apply(
             f"on the URL ({name})"
         )
     config["metadata"]["name"] = name
+    warnings = fieldvalidation.drop_unknown(kind, config, fieldvalidation.directive(request.query))
     api, actor, now = front.api, front.client(request), front.now()
     live = await front.call(api.try_get, kind, ns, name)
     if live is None:
@@ -331,7 +341,7 @@ async def _server_apply(
             api.create, obj, actor=actor, verb="apply", managed_fields=managed
         )
         front.wrote()
-        return _reply(result.obj, 201)
+        return _reply(result.obj, 201, warnings)
 
     def mutate(current: dict[str, Any]) -> dict[str, Any]:
         return serverapply.applied(current, config, kind, manager, now)
@@ -347,7 +357,7 @@ async def _server_apply(
         outcome="configured",
     )
     front.wrote()
-    return _reply(result.obj)
+    return _reply(result.obj, 200, warnings)
 
 
 async def _bind(front: Front, request: web.Request, pod: str, ns: str) -> web.Response:

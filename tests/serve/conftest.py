@@ -25,6 +25,7 @@ from kubesim.sim.controlplane import ControlPlane, SimConfig
 from kubesim.sim.runner import run_virtual
 from kubesim.store import open_store
 from kubesim.store.sqlite import SqliteStore
+from tests.cli.conftest import run, store_path  # noqa: F401 - the CLI tests' fixtures, shared
 
 T0 = 1_767_225_600.0
 KUBECTL = shutil.which("kubectl")

@@ -275,3 +275,29 @@ def test_delete_with_propagation(served):
     assert rs["items"] == []
     code, body, _ = served.request("DELETE", CMS + "/x", {"propagationPolicy": "Sideways"})
     assert code == 400
+
+
+def test_field_validation_directives(served):
+    typo = json.loads(json.dumps(DEPLOY))
+    typo["spec"]["replica"] = 3
+    del typo["spec"]["replicas"]
+    # Warn, the default (the Python client, kopf): dropped, and said in a Warning header
+    code, body, headers = served.request("POST", DEPLOYS, typo)
+    assert code == 201 and "replica" not in body["spec"] and body["spec"]["replicas"] == 1
+    assert headers["Warning"] == '299 - "unknown field \\"spec.replica\\""'
+    # Ignore (kubectl --validate=false): dropped silently
+    typo["metadata"]["name"] = "quiet"
+    code, body, headers = served.request("POST", DEPLOYS + "?fieldValidation=Ignore", typo)
+    assert code == 201 and "replica" not in body["spec"] and "Warning" not in headers
+    # a patch that adds an unknown field, under Warn
+    mp = {"Content-Type": "application/merge-patch+json"}
+    code, body, headers = served.request(
+        "PATCH", DEPLOYS + "/quiet", {"spec": {"paused2": True}}, mp
+    )
+    assert code == 200 and "paused2" not in body["spec"] and "spec.paused2" in headers["Warning"]
+    # a type error fails whatever the directive
+    typo["metadata"]["name"] = "typed"
+    typo["spec"]["replicas"] = "three"
+    code, body, _ = served.request("POST", DEPLOYS + "?fieldValidation=Ignore", typo)
+    assert code == 400 and "cannot unmarshal string" in body["message"]
+    assert served.request("POST", DEPLOYS + "?fieldValidation=Loose", DEPLOY)[0] == 400
