@@ -301,3 +301,18 @@ def test_field_validation_directives(served):
     code, body, _ = served.request("POST", DEPLOYS + "?fieldValidation=Ignore", typo)
     assert code == 400 and "cannot unmarshal string" in body["message"]
     assert served.request("POST", DEPLOYS + "?fieldValidation=Loose", DEPLOY)[0] == 400
+
+
+def test_an_unexpected_failure_is_a_500_status_and_the_server_goes_on(served, monkeypatch, capsys):
+    api = served.server.front.api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(api, "create", broken)
+    code, body, _ = served.request("POST", CMS, cm("a"))
+    assert (code, body["reason"]) == (500, "InternalError")
+    assert "disk on fire" in body["message"]
+    assert "RuntimeError" in capsys.readouterr().err  # the traceback goes to the server's log
+    monkeypatch.undo()
+    assert served.request("POST", CMS, cm("a"))[0] == 201
