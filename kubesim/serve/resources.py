@@ -111,8 +111,11 @@ async def _body(request: web.Request, patch: bool = False) -> Any:
         raise BadRequest(f"the body of the request could not be decoded: {e}") from e
 
 
-def _object_body(body: Any, kind: Kind, namespace: str | None) -> dict[str, Any]:
-    """A create or update body: a JSON object of this resource's kind, in the path's namespace."""
+def _object_body(
+    body: Any, kind: Kind, namespace: str | None, name: str | None = None
+) -> dict[str, Any]:
+    """A create or update body: a JSON object of this resource's kind, in the path's namespace
+    (and, for a named path, with the path's name: a body without one takes it)."""
     if not isinstance(body, dict):
         raise BadRequest(f"the body of the request is not a {kind.kind} object")
     body.setdefault("apiVersion", kind.api_version)
@@ -134,6 +137,11 @@ def _object_body(body: Any, kind: Kind, namespace: str | None) -> dict[str, Any]
                 "the request"
             )
         md["namespace"] = namespace
+    if name is not None:
+        if md.setdefault("name", name) != name:
+            raise BadRequest(
+                f"the name of the object ({md['name']}) does not match the name on the URL ({name})"
+            )
     return body
 
 
@@ -252,13 +260,8 @@ async def _update(
         )
         front.wrote()
         return _reply(scale_of(result.obj))
-    body = _object_body(body, kind, ns)
+    body = _object_body(body, kind, ns, name)
     warnings = fieldvalidation.drop_unknown(kind, body, fieldvalidation.directive(request.query))
-    if body["metadata"].get("name") != name:
-        raise BadRequest(
-            f"the name of the object ({body['metadata'].get('name', '')}) does not match the "
-            f"name on the URL ({name})"
-        )
     result = await front.call(front.api.update, body, actor=actor, subresource=sub or None)
     front.wrote()
     return _reply(result.obj, 200, warnings)
@@ -324,13 +327,7 @@ async def _server_apply(
     manager = request.query.get("fieldManager", "")
     if not manager:
         raise BadRequest("PATCH, fieldManager: Required value: is required for apply patch")
-    config = _object_body(body, kind, ns)
-    if config["metadata"].get("name", name) != name:
-        raise BadRequest(
-            f"the name of the object ({config['metadata']['name']}) does not match the name "
-            f"on the URL ({name})"
-        )
-    config["metadata"]["name"] = name
+    config = _object_body(body, kind, ns, name)
     warnings = fieldvalidation.drop_unknown(kind, config, fieldvalidation.directive(request.query))
     api, actor, now = front.api, front.client(request), front.now()
     live = await front.call(api.try_get, kind, ns, name)
