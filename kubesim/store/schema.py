@@ -38,7 +38,9 @@ Pages are PAGE_SIZE bytes: rows are a few hundred bytes and a write changes abou
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from kubesim.model.errors import StoreError
@@ -107,9 +109,46 @@ def check_file(path: Path) -> None:
     check_version(path, check_ours(path))
 
 
+#: the store files this process has open through SQLite, by (device, inode), with how many
+#: connections: their header is not read again. Closing any descriptor of a file drops every
+#: POSIX lock this process holds on it, SQLite's included; another process then believes it is
+#: the file's only user and, on its last close, checkpoints and deletes the WAL the open
+#: connections still write to (their commits would be lost to everyone else).
+_open_files: dict[tuple[int, int], int] = {}
+_open_lock = threading.Lock()
+
+
+def opened(identity: tuple[int, int]) -> None:
+    """A connection to the store file `identity` (device, inode) was opened in this process."""
+    with _open_lock:
+        _open_files[identity] = _open_files.get(identity, 0) + 1
+
+
+def closed(identity: tuple[int, int]) -> None:
+    with _open_lock:
+        left = _open_files.get(identity, 0) - 1
+        if left > 0:
+            _open_files[identity] = left
+        else:
+            _open_files.pop(identity, None)
+
+
+def is_open(path: Path) -> bool:
+    """Whether this process has the store file at `path` open (then its header is not read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    with _open_lock:
+        return (st.st_dev, st.st_ino) in _open_files
+
+
 def check_ours(path: Path) -> int:
     """Refuse a file whose header is not a kubesim store's; return its schema version. Reads the
-    first 100 bytes only, so it holds for a store whose other pages are corrupt."""
+    first 100 bytes only, so it holds for a store whose other pages are corrupt. A store this
+    process has open is not read again (see `_open_files`): it is ours, at this version."""
+    if is_open(path):
+        return SCHEMA_VERSION
     try:
         with path.open("rb") as f:
             header = f.read(100)

@@ -136,6 +136,7 @@ class SqliteStore(Store):
         if self._path is not None:
             st = os.stat(self._path)
             self._identity = (st.st_dev, st.st_ino)
+            schema.opened(self._identity)
 
     @property
     def path(self) -> Path | None:
@@ -555,6 +556,8 @@ class SqliteStore(Store):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                if self._identity is not None:
+                    schema.closed(self._identity)
 
 
 def _insert_journal(
