@@ -76,7 +76,7 @@ def _start_front(address: str, port: int, wake: Callable[[], None] | None) -> Fr
     from kubesim.serve.front import FrontServer, is_loopback
     from kubesim.store import open_store
 
-    store = str(context.store_path())
+    store = context.store_location()
     server = FrontServer(Front(lambda: ApiServer(open_store(store)), on_write=wake), address, port)
     server.start()
     if not is_loopback(address):
@@ -148,7 +148,9 @@ def serve_command(
 
 def _serve_only(address: str, port: int, duration: float | None) -> None:
     """The front alone, until Ctrl-C, SIGTERM or --for (another process runs `up`)."""
-    context.check_store_path(context.store_path())
+    location = context.store_location()
+    if location.path is not None:
+        context.check_store_path(location.path)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server = _start_front(address, port, None)

@@ -83,7 +83,7 @@ class Front:
         self._api: ApiServer | None = None
         self.cache: WatchCache | None = None
         self._tasks: list[asyncio.Task] = []
-        self._watcher: Any = None
+        self._notifier: Any = None
 
     @property
     def api(self) -> ApiServer:
@@ -134,19 +134,16 @@ class Front:
         self._tasks.append(asyncio.create_task(cache.run()))
         # writes of other processes (and of the control plane beside us) wake the cache at once
         loop = asyncio.get_running_loop()
-        path = getattr(api.store, "path", None)
-        if path is not None:
-            from kubesim.sim.runner import StoreWatcher
 
-            def wake() -> None:
-                loop.call_soon_threadsafe(cache.poke)
+        def wake() -> None:
+            loop.call_soon_threadsafe(cache.poke)
 
-            self._watcher = StoreWatcher(str(path), wake)
-            self._watcher.start()
+        self._notifier = api.store.changes(wake)
+        self._notifier.start()
 
     async def cleanup(self, app: web.Application) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
+        if self._notifier is not None:
+            self._notifier.stop()
         if self.cache is not None:
             self.cache.stop()
         for task in self._tasks:
