@@ -131,6 +131,12 @@ def test_dynamic_client_creates_a_custom_resource(dyn):
     assert [b.metadata.name for b in listed.items] == ["nightly", "weekly"]
     picked = backups.get(namespace=NS, label_selector="every=week")
     assert [b.metadata.name for b in picked.items] == ["weekly"]
+    # a custom resource removed at once: a Status naming it
+    gone = backups.delete(name="weekly", namespace=NS)
+    assert (gone.kind, gone.status) == ("Status", "Success")
+    assert (gone.details.group, gone.details.kind) == ("example.kubesim.dev", "backups")
+    assert gone.details.uid == weekly.metadata.uid
+    assert [b.metadata.name for b in backups.get(namespace=NS).items] == ["nightly"]
 
 
 def test_list_with_label_and_field_selectors(core):
@@ -159,6 +165,10 @@ def test_list_with_label_and_field_selectors(core):
         NS, label_selector="tier=b", field_selector="metadata.name!=cm-1"
     )
     assert names(both.items) == ["cm-3", "cm-5"]
+    # a dry run answers as a create would, and stores nothing
+    dry = core.create_namespaced_config_map(NS, configmap("dry"), dry_run="All")
+    assert dry.metadata.name == "dry" and dry.data == {"k": "dry"}
+    assert "dry" not in names(core.list_namespaced_config_map(NS).items)
     everywhere = core.list_config_map_for_all_namespaces(
         field_selector="metadata.namespace=default"
     )
@@ -318,6 +328,32 @@ def test_watch_with_a_label_selector_sees_objects_enter_and_leave(core):
     assert gone.metadata.labels == {"app": "web"}
     assert gone.metadata.resource_version == left.metadata.resource_version
     assert got[2][2].metadata.labels == {"app": "web"}
+
+
+def test_watch_bookmarks_move_the_clients_resource_version(core):
+    start = core.list_namespaced_config_map(NS).metadata.resource_version
+    core.create_namespaced_config_map(NS, configmap("a"))
+    # another kind changes: the configmap watch gets no event, only a bookmark past it
+    core.create_namespace({"metadata": {"name": "other"}})
+    w = watch.Watch()
+    got = []
+    for ev in w.stream(
+        core.list_namespaced_config_map,
+        NS,
+        resource_version=start,
+        allow_watch_bookmarks=True,
+        timeout_seconds=2,
+        _request_timeout=TIMEOUT,
+    ):
+        got.append(ev)
+        if ev["type"] == "BOOKMARK":
+            w.stop()
+    assert [e["type"] for e in got] == ["ADDED", "BOOKMARK"]
+    bookmark = got[1]["raw_object"]
+    assert bookmark["kind"] == "ConfigMap" and bookmark["apiVersion"] == "v1"
+    latest = core.list_namespaced_config_map(NS).metadata.resource_version
+    # the client resumes from the bookmark's resourceVersion
+    assert w.resource_version == bookmark["metadata"]["resourceVersion"] == latest
 
 
 def test_watch_from_a_compacted_revision_gets_410_and_a_relist_recovers(served, core):
@@ -555,6 +591,24 @@ def test_delete_with_propagation(served, apps, core, policy):
     else:
         assert left == []
         assert core.list_namespaced_pod(NS).items == []
+
+
+def test_deleting_an_unscheduled_pod_returns_the_pod(core):
+    """Pods, services and namespaces answer a DELETE with the object (ReturnDeletedObject)."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "solo"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+    }
+    created = core.create_namespaced_pod(NS, pod)
+    # not bound to a node: no grace period, removed at once
+    deleted = core.delete_namespaced_pod("solo", NS)
+    assert isinstance(deleted, client.V1Pod)
+    assert deleted.metadata.uid == created.metadata.uid
+    with pytest.raises(ApiException) as e:
+        core.read_namespaced_pod("solo", NS)
+    assert e.value.status == 404
 
 
 # ------------------------------------------------------------------------------ errors
