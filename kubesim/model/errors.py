@@ -237,6 +237,7 @@ class Invalid(ApiError):
     def __init__(self, kind: str, name: str, errors: list[FieldError], group: str = "") -> None:
         self.errors = list(errors)
         joined = str(errors[0]) if len(errors) == 1 else "[" + ", ".join(map(str, errors)) + "]"
+        self.joined = joined
         super().__init__(
             f'The {kind} "{name}" is invalid: {joined}',
             details={
@@ -249,6 +250,14 @@ class Invalid(ApiError):
 
     def kubectl_text(self, context: str = "") -> str:
         return f"{context}{self.message}" if context else self.message
+
+    def status(self) -> dict[str, Any]:
+        """The server's Status says `Deployment.apps "web" is invalid: ...` (errors.NewInvalid
+        with the qualified kind); kubectl rebuilds its `The Deployment "web"` line from details."""
+        d = self.details
+        qualified = f"{d['kind']}.{d['group']}" if d["group"] else d["kind"]
+        message = f'{qualified} "{d["name"]}" is invalid: {self.joined}'
+        return {**super().status(), "message": message}
 
 
 class UnsupportedKind(KubesimError):

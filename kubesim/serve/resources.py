@@ -18,7 +18,15 @@ from aiohttp import web
 
 from kubesim.api.delete import delete
 from kubesim.api.subresources import bind, scale, scale_of
-from kubesim.model.errors import BadRequest, Compacted, Expired, MethodNotAllowed, NotFound
+from kubesim.model.errors import (
+    BadRequest,
+    Compacted,
+    Expired,
+    FieldError,
+    Invalid,
+    MethodNotAllowed,
+    NotFound,
+)
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
 from kubesim.model.objects import loads
@@ -30,6 +38,9 @@ if TYPE_CHECKING:
     from kubesim.serve.app import Front
 
 _TRUE = ("1", "true", "True")
+#: the kinds whose registry sets ReturnDeletedObject: a DELETE that removes one at once
+#: answers with the object, not a Status
+_RETURN_DELETED_OBJECT = ("Pod", "Service", "Namespace")
 
 
 async def handle(front: Front, request: web.Request, path: str) -> web.StreamResponse:
@@ -93,7 +104,9 @@ def _reply(
 # ------------------------------------------------------------------------------ bodies
 async def _body(request: web.Request, patch: bool = False) -> Any:
     data = await request.read()
-    ctype = request.content_type
+    # no Content-Type: JSON, the server's first media type (the Python client sends none on
+    # create and replace); aiohttp would say application/octet-stream
+    ctype = request.content_type if request.headers.get("Content-Type") else ""
     if not data:
         raise BadRequest("the request body is empty: expected a JSON object")
     if patch and ctype not in patches.PATCH_TYPES:
@@ -325,8 +338,9 @@ async def _server_apply(
     front: Front, request: web.Request, kind: Kind, ns: str | None, name: str, body: Any
 ) -> web.Response:
     manager = request.query.get("fieldManager", "")
-    if not manager:
-        raise BadRequest("PATCH, fieldManager: Required value: is required for apply patch")
+    if not manager:  # ValidatePatchOptions
+        required = FieldError("Required", "fieldManager", detail="is required for apply patch")
+        raise Invalid("PatchOptions", "", [required], group="meta.k8s.io")
     config = _object_body(body, kind, ns, name)
     warnings = fieldvalidation.drop_unknown(kind, config, fieldvalidation.directive(request.query))
     api, actor, now = front.api, front.client(request), front.now()
@@ -411,6 +425,20 @@ async def _delete(
     )
     if not dry:
         front.wrote()
+    if result.removed and not (kind.group == "" and kind.kind in _RETURN_DELETED_OBJECT):
+        # removed at once: a Status naming it (store.go finalizeDelete); one still waiting
+        # on finalizers or a grace period comes back as the object
+        md = result.obj["metadata"]
+        details = {"name": name, "group": kind.group, "kind": kind.plural, "uid": md.get("uid")}
+        return _reply(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": details,
+            }
+        )
     return _reply(result.obj)
 
 

@@ -49,9 +49,9 @@ class Watcher:
     after: int
     label_selector: Selector | None = None
     field_match: Callable[[dict[str, Any]], bool] | None = None
-    #: with a selector: the keys of objects that matched at the last event (to send DELETED
-    #: when one stops matching, ADDED when one starts)
-    matched: set[str] = field(default_factory=set)
+    #: with a selector: the objects that matched at the last event, by key (to send DELETED,
+    #: with the object as it last matched, when one stops matching; ADDED when one starts)
+    matched: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     #: while the watch starts: the cache's events, held until the catch-up read is offered
     held: list[WatchEvent] | None = None
@@ -88,19 +88,24 @@ class Watcher:
         if ev.revision <= self.after or ev.kind != self.kind or not ev.key.startswith(self.prefix):
             return False
         etype = ev.type
+        obj = ev.obj
         if self.filtered:
             now = etype != "DELETED" and self.selects(ev.obj)
             was = ev.key in self.matched
             if now:
-                self.matched.add(ev.key)
+                self.matched[ev.key] = ev.obj
                 etype = "MODIFIED" if was else "ADDED"
             elif was:
-                self.matched.discard(ev.key)
+                last = self.matched.pop(ev.key)
+                if etype != "DELETED":
+                    # the cacher sends the previous object at the event's resourceVersion
+                    obj = {**last, "metadata": {**last["metadata"]}}
+                    obj["metadata"]["resourceVersion"] = str(ev.revision)
                 etype = "DELETED"
             else:
                 return False
         self.after = ev.revision
-        self.queue.put_nowait((etype, ev.obj, ev.revision, ev.key))
+        self.queue.put_nowait((etype, obj, ev.revision, ev.key))
         return True
 
     def close(self, error: dict[str, Any] | None = None) -> None:

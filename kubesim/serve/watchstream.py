@@ -54,10 +54,13 @@ async def watch(
     rv = q.get("resourceVersion", "")
     if rv and not rv.isdigit():
         raise BadRequest(f'resourceVersion: Invalid value: "{rv}": must be an integer')
-    initial, error = await _subscribe(front, w, int(rv) if rv and rv != "0" else None)
+    start = int(rv) if rv and rv != "0" else None
+    initial, error = await _subscribe(front, w, start)
     if error is None:
         selected = {"labelSelector": label, "fieldSelector": fields}
-        entry = watch_entry(w.client, kind, w.prefix, w.after, front.now(), selected)
+        # from the resourceVersion asked for (the catch-up read has moved w.after on already)
+        since = w.after if start is None else start
+        entry = watch_entry(w.client, kind, w.prefix, since, front.now(), selected)
         await front.call(front.api.store.append_journal, [entry])
 
     response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
@@ -131,14 +134,14 @@ async def _subscribe(
             for obj in items:
                 if w.selects(obj):
                     key = _key(kind, obj)
-                    w.matched.add(key)
+                    w.matched[key] = obj
                     initial.append(("ADDED", obj, listed, key))
             w.after = listed
         else:
             w.after = revision
             if w.filtered:
                 items, _ = await front.call(api.list, kind, ns, None, revision)
-                w.matched = {_key(kind, o) for o in items if w.selects(o)}
+                w.matched = {_key(kind, o): o for o in items if w.selects(o)}
             if revision < upto:
                 events, _ = await front.call(api.watch_progress, [kind], revision)
                 for ev in events:

@@ -256,9 +256,12 @@ def test_server_side_apply_removes_what_the_manager_stopped_applying(served):
     config["data"] = {"a": "1"}
     code, body, _ = served.request("PATCH", path, raw=json.dumps(config).encode(), headers=ssa)
     assert code == 200 and body["data"] == {"a": "1", "c": "3"}
-    assert (
-        served.request("PATCH", CMS + "/settings", raw=b"{}", headers=ssa)[0] == 400
-    )  # no fieldManager
+    code, body, _ = served.request("PATCH", CMS + "/settings", raw=b"{}", headers=ssa)
+    assert (code, body["reason"]) == (422, "Invalid")  # no fieldManager (ValidatePatchOptions)
+    assert body["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+        "is required for apply patch"
+    )
 
 
 def test_delete_with_propagation(served):
