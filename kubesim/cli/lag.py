@@ -44,7 +44,7 @@ def lag_rows(store) -> tuple[list[list[str]], float, int]:
     if any(e.type == "controlplane" and e.verb == "stop" for e in entries):
         now = max(now, time.time())  # nothing consumes now: what is unseen waits on the wall
     rows = [["CONSUMER", "PROJECTION", "BEHIND", "OLDEST UNSEEN", "RELISTS", "WATCHES"]]
-    for name, watch in (start.data or {}).get("consumers", {}).items():
+    for name, watch in run.consumers().items():
         revision = seen.get(name, 0)
         behind = unseen(store, watch, revision)
         age = "-"  # nothing unseen

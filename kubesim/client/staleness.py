@@ -9,7 +9,9 @@ make a projection look current: only revisions count. `unseen()` answers with th
 oldest such revision (from which callers tell how long ago it was written).
 
 `last_run()` reads, from the journal, where each projection of the latest control plane run got
-to (for a run that is not in this process: `lag` and the lesson check `behind`).
+to (for a run that is not in this process: `lag` and the lesson check `behind`), including the
+clients that watched through `kubesim serve` during it (their `client` entries: kubectl -w, a
+Python client, an operator), beside the run's own processes.
 
 Used by the live view and the summary (kubesim.sim), `kubesim lag`, the lesson check `behind`
 and replay's staleness panel.
@@ -42,10 +44,17 @@ class JournaledRun:
     #: per consumer: the revision its projection reached (its last delivery or relist)
     seen: dict[str, int] = field(default_factory=dict)
     relists: dict[str, int] = field(default_factory=dict)
+    #: per client of `kubesim serve` that watched during the run: its kinds and key prefixes
+    clients: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def watch(self, consumer: str) -> dict[str, Any] | None:
         """What `consumer` watched in this run (its `watching()` record), if it ran."""
-        return ((self.start.data or {}).get("consumers") or {}).get(consumer)
+        return self.consumers().get(consumer)
+
+    def consumers(self) -> dict[str, dict[str, Any]]:
+        """Every consumer of the run and what it watched: the run's processes, then clients."""
+        own = (self.start.data or {}).get("consumers") or {}
+        return {**own, **{k: v for k, v in self.clients.items() if k not in own}}
 
 
 def last_run(store: Any) -> JournaledRun | None:
@@ -56,6 +65,11 @@ def last_run(store: Any) -> JournaledRun | None:
         return None
     entries = store.journal(types=["delivery", "relist", "controlplane"], since_seq=start.seq)
     run = JournaledRun(start, entries)
+    for e in store.journal(types=["client"], since_seq=start.seq):
+        if e.verb == "watch":
+            watch = run.clients.setdefault(e.actor, {"kinds": [], "prefixes": []})
+            for name in ("kinds", "prefixes"):
+                watch[name] += [v for v in (e.data or {}).get(name, []) if v not in watch[name]]
     for e in entries:
         if e.type in ("delivery", "relist"):
             run.seen[e.actor] = max(run.seen.get(e.actor, 0), e.revision)
