@@ -5,8 +5,10 @@ journal entry the read side writes) and keeps only what a frame needs, in bounde
 keeps up at thousands of events per second: the latest commands (read incrementally from the
 store's journal, type "command"), the latest events with the consumers that received them
 (delivery entries), the last relist of each consumer, Deployments vs their pods
-(sim/workload.py), and the chain of the followed object (sim/follow.py). `snapshot()` is cheap
-(bounded by the rows kept, not by the history) and runs on the loop's thread, between actions.
+(sim/workload.py), the chain of the followed object (sim/follow.py), and the clients of
+`kubesim serve` that watch (sim/frontclients.py), shown beside the control plane's consumers.
+`snapshot()` is cheap (bounded by the rows kept, not by the history) and runs on the loop's
+thread, between actions.
 Used by `kubesim up`'s live view, the view benchmark and tests.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from kubesim.api.server import WatchEvent
 from kubesim.sim.follow import FollowChain
+from kubesim.sim.frontclients import FrontClients
 from kubesim.sim.summary import api_reads_and_writes
 from kubesim.sim.workload import WorkloadIndex
 from kubesim.store.base import JournalEntry
@@ -75,6 +78,10 @@ class StageTracker:
         self._message_until = 0.0
         self._rate: deque[tuple[float, int]] = deque(maxlen=20)
         self._seq = self._recent_commands()
+        #: the clients of `kubesim serve` that watch: consumers from outside the control plane
+        self.clients = FrontClients(
+            plane.store, lambda: {c.name for c in plane.consumers}, since_seq=self._seq
+        )
         #: called every `busy_every` observations (the live view's chance to take a frame while
         #: the loop is busy for a long stretch)
         self.on_busy: Any = None
@@ -283,6 +290,10 @@ def snapshot(plane: Any, tracker: StageTracker) -> StageState:
         )
         events, seconds = tracker.unseen(c, now)
         state.staleness.append(StalenessRow(c.name, events, seconds, followed=followed))
+    tracker.clients.read()
+    for projection, staleness in tracker.clients.rows():
+        state.projections.append(projection)
+        state.staleness.append(staleness)
     state.deployments = tracker.workload.deployments(6)
     state.generations = tracker.workload.unobserved(6)
     state.follow = follow.state() if follow else None

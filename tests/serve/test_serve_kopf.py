@@ -18,6 +18,8 @@ import yaml
 from kubesim.cli.lag import lag_rows
 from kubesim.model.objects import loads
 from kubesim.serve.kubeconfig import kubeconfig_text
+from kubesim.sim.frontclients import CLIENT_NOTE
+from kubesim.sim.snapshot import StageTracker, snapshot
 from kubesim.store.sqlite import SqliteStore
 
 testing = pytest.importorskip("kopf.testing")
@@ -57,7 +59,8 @@ def journal(served, type_: str) -> list[Any]:
 
 
 def test_a_kopf_operator_reconciles_through_the_front_as_a_named_consumer(served, monkeypatch):
-    served.settle()  # a control plane run, so `lag` has one to show the operator beside
+    plane = served.settle()  # a control plane run, so `lag` has one to show the operator beside
+    tracker = StageTracker(plane)  # and the live view's state, from before the operator starts
     code, _, _ = served.request("POST", CRDS, manifest("backup-crd.yaml"))
     assert code == 201
     kubeconfig = served.kubeconfig.with_name("operator.kubeconfig")
@@ -128,8 +131,15 @@ def test_a_kopf_operator_reconciles_through_the_front_as_a_named_consumer(served
         rows, _, _ = lag_rows(store)
         by_name = {row[0]: row for row in rows[1:]}
         assert "kube-controller-manager" in by_name
-        assert by_name["backup-operator"][-1] == "CustomResourceDefinition,Backup"
+        kinds = by_name["backup-operator"][-1].split(",")  # in the order its watches started
+        assert sorted(kinds) == ["Backup", "CustomResourceDefinition"]
         created_at = int(created["metadata"]["resourceVersion"])
         assert int(by_name["backup-operator"][1].removeprefix("r")) >= created_at
     finally:
         store.close()
+    # the live view: its projection and staleness rows beside the control plane's consumers
+    frame = snapshot(plane, tracker)
+    (row,) = [p for p in frame.projections if p.consumer == "backup-operator"]
+    assert (row.cached, row.watches, row.last_reconcile) == (2, "backup,crd", CLIENT_NOTE)
+    assert "kube-controller-manager" in [p.consumer for p in frame.projections]
+    assert "backup-operator" in [s.consumer for s in frame.staleness]
