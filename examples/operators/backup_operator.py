@@ -1,7 +1,8 @@
 """backup-operator: a small kopf operator for the sample Backup kind (manifests/backup-crd.yaml).
 
-For each Backup it checks the spec (a five-field cron schedule, or a macro such as @daily, and
-how many backups to keep) and reports what it found in the Backup's status, through the status
+For each Backup it checks the spec (a five-field cron schedule as CronJobs take it: numbers,
+ranges, lists, steps, month and day names, or a macro such as @daily; and how many backups to
+keep) and reports what it found in the Backup's status, through the status
 subresource: `phase` (Scheduled or Invalid), a `message`, `lastSchedule` (the schedule in force:
 the last valid one) and `observedGeneration` (the spec generation it acted on), as lesson 12's
 controller does. Each report is also an Event on the Backup (`kubectl describe backup` shows
@@ -11,12 +12,13 @@ Run it against `kubesim serve` (examples/operators/README.md has the commands):
 
     kopf run --standalone --all-namespaces examples/operators/backup_operator.py
 
-It is idempotent, because a reconcile may run more than once for the same spec: kopf resumes
-every object it lists when it starts (a restart, or a relist after its watch broke), retries a
-handler that failed, and runs again when its own progress was not saved before a crash. The
-handler computes the status from the spec and generation alone, so a second run writes the same
-status; the API server stores nothing for a patch that changes nothing (no new revision, no
-event), and the Event is posted only when the status it reports changes.
+It is idempotent, because a reconcile may run more than once for the same spec: kopf runs the
+resume handler for every Backup it lists when it starts (after a restart, a crash or a
+redeploy), retries a handler that raised, and runs a handler again when the operator died before
+recording that it succeeded. The handler computes the status from the spec and generation alone
+and compares it with the status there, so a second run finds it right and writes nothing (had it
+written, the API server stores nothing for a patch that changes nothing: no revision, no watch
+event); the Event is posted only when the status changes.
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ FIELDS = (
     ("day of week", 0, 7),
 )
 MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-_TERM = re.compile(r"^(\*|(\d+)(?:-(\d+))?)(?:/(\d+))?$")
+_TERM = re.compile(r"^(\*|\?|(\d+)(?:-(\d+))?)(?:/(\d+))?$")
+#: names cron takes for months and days of the week (any case)
+NAMES = {
+    "month": "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(),
+    "day of week": "SUN MON TUE WED THU FRI SAT".split(),
+}
 
 
 def schedule_problem(schedule: str) -> str | None:
@@ -49,7 +56,7 @@ def schedule_problem(schedule: str) -> str | None:
         return f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}"
     for text, (name, low, high) in zip(parts, FIELDS, strict=True):
         for term in text.split(","):
-            m = _TERM.match(term)
+            m = _TERM.match(_numbered(term, name))
             if m is None:
                 return f'{name} "{term}" is not a number, a range, * or a step (*/N)'
             numbers = [int(n) for n in m.group(2, 3) if n is not None]
@@ -60,6 +67,17 @@ def schedule_problem(schedule: str) -> str | None:
             if m.group(4) is not None and int(m.group(4)) == 0:
                 return f'{name} "{term}" has a step of 0'
     return None
+
+
+def _numbered(term: str, field_name: str) -> str:
+    """`term` with month or day names as their numbers (JAN is 1, SUN is 0)."""
+    names = NAMES.get(field_name, [])
+    first = 1 if field_name == "month" else 0
+    return re.sub(
+        r"[A-Za-z]{3}",
+        lambda m: str(names.index(m[0].upper()) + first) if m[0].upper() in names else m[0],
+        term,
+    )
 
 
 def desired_status(spec: dict[str, Any], generation: int) -> dict[str, Any]:
