@@ -26,6 +26,8 @@ Content is data: the engine holds no lesson text. A lesson.yaml (format 1) holds
         hints: [a nudge, the concept, the exact command]
     recap: [three to five bullets]
     real_cluster: one pointer to where the same thing shows up on a real cluster
+    real_tools: |                     # optional: the same idea with the tools used at work
+      ...                             # (kubectl, kopf against `kubesim serve`), not graded
 
 `show` puts the idea on screen at the moment it matters: once the step's check passes (and in
 `lesson run --auto --verbose`, after the step's action), the lesson draws one frame of the
@@ -123,6 +125,8 @@ class Lesson:
     real_cluster: str
     files: list[str]
     setup: list[str] = field(default_factory=list)
+    #: an optional passage after the recap: trying the idea with real tools (not graded)
+    real_tools: str = ""
 
     @property
     def slug(self) -> str:
@@ -199,6 +203,7 @@ def load_lesson(path: Path) -> Lesson:
         real_cluster=_str(data, "real_cluster", where),
         files=files,
         setup=_list(data, "setup", where, str),
+        real_tools=_str(data, "real_tools", where) if "real_tools" in data else "",
     )
     _confine(lesson, where)
     return lesson

@@ -31,6 +31,8 @@ def lint_static(lesson: Lesson) -> list[str]:
     where = lesson.id
     if not lesson.recap:
         problems.append(f"{where}: no recap")
+    if any(len(line) > 78 for line in lesson.real_tools.splitlines()):
+        problems.append(f"{where}: real_tools lines over 78 columns")
     for name in lesson.files:
         if not (lesson.path / name).exists():
             problems.append(f"{where}: files: {name} does not exist")

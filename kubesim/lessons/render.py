@@ -113,6 +113,8 @@ def recap_lines(
     lines = ["", rule(f"Lesson {lesson.number} done: recap")]
     lines += [f"- {b}" for b in lesson.recap]
     lines += ["", "On a real cluster: " + lesson.real_cluster, ""]
+    if lesson.real_tools:
+        lines += ["With real tools (optional):", *lesson.real_tools.splitlines(), ""]
     asked = sum(1 for s in lesson.steps if s.predict)
     if asked:
         lines += [score_line(*score, asked), ""]

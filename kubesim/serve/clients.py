@@ -1,7 +1,11 @@
 """Who is asking: a client's name, and its reads as a consumer's journal entries.
 
-A client is named by the identity its kubeconfig context gives (`Impersonate-User`, which
-`kubesim kubeconfig --as NAME` sets) or else by its User-Agent's product: `kubectl`, `kopf`,
+A client is named by the identity its kubeconfig context gives, as kube-apiserver names a user:
+impersonation first (`Impersonate-User`: kubectl sends the context's `as`), else the user its
+credentials authenticate (kubesim has no authentication: a bearer token is the user's name, as a
+static token file mapping each token to a user of that name would; the Python client and kopf,
+which do not impersonate, send the context's `token`). `kubesim kubeconfig --as NAME` writes both.
+A client without either is named by its User-Agent's product: `kubectl`, `kopf`,
 `kubernetes-python` (the official client's `OpenAPI-Generator`). The name is the actor of its
 commands, and, once it watches, the name of a consumer like the control plane's processes:
 - a LIST of a collection is journaled as a `relist` (revision, objects), as a reflector's LIST;
@@ -30,6 +34,9 @@ def client_name(headers: Mapping[str, str]) -> str:
     user = headers.get("Impersonate-User", "").strip()
     if user:
         return _clean(user)
+    scheme, _, token = headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return _clean(token.strip())
     agent = headers.get("User-Agent", "").strip()
     product = agent.split("/", 1)[0].split(" ", 1)[0].lower()
     product = re.sub(r"[\d.]+$", "", product)  # kubectl1.32.4/v1.32.4 (the dispatcher's name)

@@ -325,7 +325,7 @@ async def _patch(
         name,
         mutate,
         actor=actor,
-        verb="patch",
+        verb="patch-status" if sub == "status" else "patch",
         subresource=sub or None,
         pinned_revision=pinned,
         outcome="patched",

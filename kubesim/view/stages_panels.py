@@ -89,7 +89,7 @@ def command_table(rows: list[CommandRow], fit: int, compact: bool, header: bool)
     cells: list[list[Cell]] = []
     for r in rows:
         actor = short_consumer(r.actor) if compact else r.actor
-        verb = "status" if compact and r.verb == "update-status" else r.verb
+        verb = "status" if compact and r.verb in ("update-status", "patch-status") else r.verb
         outcome = Text(r.outcome, style=OUTCOME_STYLE.get(r.outcome.split(":")[0], ""))
         cells.append(
             [f"r{r.revision}", actor, verb, target(r.kind, r.namespace, r.name, compact), outcome]

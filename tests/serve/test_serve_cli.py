@@ -16,7 +16,7 @@ def test_kubeconfig_prints_a_context_for_the_front(run):
     code, out, _ = run("kubeconfig", "--port", "7000", "--as", "backup-operator")
     config = yaml.safe_load(out)
     assert config["clusters"][0]["cluster"]["server"] == "http://127.0.0.1:7000"
-    assert config["users"][0]["user"] == {"as": "backup-operator"}
+    assert config["users"][0]["user"] == {"as": "backup-operator", "token": "backup-operator"}
 
 
 def test_kubeconfig_write(run, tmp_path):
