@@ -22,7 +22,7 @@ from kubesim.model.errors import BadRequest, Compacted, Expired, MethodNotAllowe
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
 from kubesim.model.objects import loads
-from kubesim.serve import fieldvalidation, routes, selectors, serverapply, tables
+from kubesim.serve import fieldvalidation, protobuf, routes, selectors, serverapply, tables
 from kubesim.serve import patch as patches
 from kubesim.serve.clients import relist_entry
 
@@ -98,10 +98,12 @@ async def _body(request: web.Request, patch: bool = False) -> Any:
         raise BadRequest("the request body is empty: expected a JSON object")
     if patch and ctype not in patches.PATCH_TYPES:
         raise patches.unsupported(ctype, None)
+    if not patch and ctype == protobuf.MEDIA_TYPE:
+        return protobuf.decode_body(data)
     if not patch and ctype not in ("application/json", "application/yaml", ""):
         raise patches.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
-            "application/json, application/yaml"
+            f"application/json, application/yaml, {protobuf.MEDIA_TYPE}"
         )
     try:
         if ctype in ("application/yaml", patches.APPLY):
@@ -135,6 +137,12 @@ def _object_body(body: Any, kind: Kind, namespace: str | None) -> dict[str, Any]
             )
         md["namespace"] = namespace
     return body
+
+
+def _expect_kind(body: Any, kind: str) -> None:
+    """A subresource body (Scale, Binding) that names another kind is refused."""
+    if isinstance(body, dict) and body.get("kind") not in (None, kind):
+        raise BadRequest(f"the body of the request is a {body['kind']}, not a {kind}")
 
 
 def _dry_run(request: web.Request) -> bool:
@@ -234,6 +242,7 @@ async def _update(
     body = await _body(request)
     actor = front.client(request)
     if sub == "scale":
+        _expect_kind(body, "Scale")
         replicas = _scale_replicas(body)
         pinned = (
             ((body.get("metadata") or {}).get("resourceVersion"))
@@ -362,6 +371,7 @@ async def _server_apply(
 
 async def _bind(front: Front, request: web.Request, pod: str, ns: str) -> web.Response:
     body = await _body(request)
+    _expect_kind(body, "Binding")
     target = ((body or {}).get("target") or {}).get("name") if isinstance(body, dict) else None
     if not target:
         raise BadRequest("Binding.target.name: Required value")
@@ -377,7 +387,10 @@ async def _delete_options(request: web.Request) -> tuple[str | None, int | None]
     options: dict[str, Any] = {}
     if request.can_read_body:
         data = await request.read()
-        if data.strip():
+        if request.content_type == protobuf.MEDIA_TYPE:
+            options = protobuf.decode_body(data)
+            _expect_kind(options, "DeleteOptions")
+        elif data.strip():
             try:
                 options = loads(data)
             except ValueError as e:
