@@ -30,7 +30,7 @@ from kubesim.model.errors import (
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
 from kubesim.model.objects import loads
-from kubesim.serve import fieldvalidation, routes, selectors, serverapply, tables
+from kubesim.serve import fieldvalidation, protobuf, routes, selectors, serverapply, tables
 from kubesim.serve import patch as patches
 from kubesim.serve.clients import relist_entry
 
@@ -111,10 +111,12 @@ async def _body(request: web.Request, patch: bool = False) -> Any:
         raise BadRequest("the request body is empty: expected a JSON object")
     if patch and ctype not in patches.PATCH_TYPES:
         raise patches.unsupported(ctype, None)
+    if not patch and ctype == protobuf.MEDIA_TYPE:
+        return protobuf.decode_body(data)
     if not patch and ctype not in ("application/json", "application/yaml", ""):
         raise patches.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
-            "application/json, application/yaml"
+            f"application/json, application/yaml, {protobuf.MEDIA_TYPE}"
         )
     try:
         if ctype in ("application/yaml", patches.APPLY):
@@ -156,6 +158,12 @@ def _object_body(
                 f"the name of the object ({md['name']}) does not match the name on the URL ({name})"
             )
     return body
+
+
+def _expect_kind(body: Any, kind: str) -> None:
+    """A subresource body (Scale, Binding) that names another kind is refused."""
+    if isinstance(body, dict) and body.get("kind") not in (None, kind):
+        raise BadRequest(f"the body of the request is a {body['kind']}, not a {kind}")
 
 
 def _dry_run(request: web.Request) -> bool:
@@ -255,6 +263,7 @@ async def _update(
     body = await _body(request)
     actor = front.client(request)
     if sub == "scale":
+        _expect_kind(body, "Scale")
         replicas = _scale_replicas(body)
         pinned = (
             ((body.get("metadata") or {}).get("resourceVersion"))
@@ -373,6 +382,7 @@ async def _server_apply(
 
 async def _bind(front: Front, request: web.Request, pod: str, ns: str) -> web.Response:
     body = await _body(request)
+    _expect_kind(body, "Binding")
     target = ((body or {}).get("target") or {}).get("name") if isinstance(body, dict) else None
     if not target:
         raise BadRequest("Binding.target.name: Required value")
@@ -388,7 +398,10 @@ async def _delete_options(request: web.Request) -> tuple[str | None, int | None]
     options: dict[str, Any] = {}
     if request.can_read_body:
         data = await request.read()
-        if data.strip():
+        if request.content_type == protobuf.MEDIA_TYPE:
+            options = protobuf.decode_body(data)
+            _expect_kind(options, "DeleteOptions")
+        elif data.strip():
             try:
                 options = loads(data)
             except ValueError as e:
