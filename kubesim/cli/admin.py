@@ -41,36 +41,39 @@ def reset_command(
     ),
 ) -> None:
     """Refuses while a `kubesim up` holds the store (it would go on running against the deleted
-    file); `--force` stops it first, as Ctrl-C would, and says so. A corrupt store is removed;
-    a file that is not a kubesim store is not."""
+    store); `--force` stops it first, as Ctrl-C would, and says so. A corrupt store file is
+    removed; a file that is not a kubesim store is not. An etcd store is emptied of everything
+    kubesim keeps there."""
     from kubesim.cli import planelock
     from kubesim.store import check_store_file, remove_store
 
-    path = context.store_path()
-    pid = planelock.holder(path)
+    store = context.store_location()
+    pid = planelock.holder(store)
     if pid is not None and not force:
         raise KubesimError(
-            f"a control plane (kubesim up, pid {pid}) is running against {path}: stop it "
+            f"a control plane (kubesim up, pid {pid}) is running against {store}: stop it "
             "first (Ctrl-C in its terminal), or use `kubesim reset --force` to stop it and reset"
         )
-    if not path.exists() and pid is None:
-        context.out(f"nothing to reset: {path} does not exist")
+    if store.path is not None and not store.path.exists() and pid is None:
+        context.out(f"nothing to reset: {store} does not exist")
         return
-    check_store_file(str(path))  # refuses a file that is not a kubesim store, before anything
+    check_store_file(store)  # refuses a file that is not a kubesim store, before anything
     if not yes:
         if not sys.stdin.isatty():
-            raise KubesimError(f"refusing to delete {path} without --yes (no terminal to ask)")
+            raise KubesimError(f"refusing to delete {store} without --yes (no terminal to ask)")
         what = f" (and stop the control plane, pid {pid})" if pid is not None else ""
-        typer.confirm(f"Delete {path} and its whole history{what}?", abort=True)
+        typer.confirm(f"Delete {store} and its whole history{what}?", abort=True)
     if pid is not None:
-        planelock.stop(pid, path)
-        context.out(f"stopped the control plane (kubesim up, pid {pid}) running against {path}")
+        planelock.stop(pid, store)
+        context.out(f"stopped the control plane (kubesim up, pid {pid}) running against {store}")
     else:
-        planelock.pid_file(path).unlink(missing_ok=True)  # a stale one, if any
-    if remove_store(str(path)):
-        context.out(f"store {path} deleted")
+        planelock.clear_stale(store)  # a stale pid file, if any
+    if remove_store(store):
+        context.out(f"store {store} deleted")
+    elif store.path is not None:
+        context.out(f"nothing to reset: {store} does not exist")
     else:
-        context.out(f"nothing to reset: {path} does not exist")
+        context.out(f"nothing to reset: {store} holds no kubesim store")
 
 
 def version_command() -> None:

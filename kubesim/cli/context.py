@@ -1,4 +1,8 @@
-"""What every command needs: the store path, the API server, kind lookup, and the two streams.
+"""What every command needs: the store location, the API server, kind lookup, and the two streams.
+
+The store is `--store LOCATION` (the CLI puts it in KUBESIM_STORE), else ./.kubesim/store.db: a
+file path, or `etcd://HOST:PORT[,HOST:PORT...]` (kubesim/store/location.py). A malformed one is
+one line and exit 1 when a command first needs it; file-only checks apply to files only.
 
 stdout carries kubectl's text (or data with -o json|yaml|name); the dim CQRS notes go to stderr,
 so scripts can parse stdout as they would kubectl's. Rich is imported only when a note is printed
@@ -23,6 +27,7 @@ from kubesim.model.errors import KubesimError, StoreError, UnsupportedKind
 if TYPE_CHECKING:
     from kubesim.api.server import ApiServer
     from kubesim.model.kinds import Kind
+    from kubesim.store import StoreLocation
 
 DEFAULT_STORE = Path(".kubesim") / "store.db"
 #: whether a command notes that it uses another store than the lesson in progress (the lesson
@@ -30,9 +35,12 @@ DEFAULT_STORE = Path(".kubesim") / "store.db"
 note_other_store = True
 
 
-def store_path() -> Path:
-    """`--store PATH` (the CLI puts it in KUBESIM_STORE), else ./.kubesim/store.db."""
-    return Path(os.environ.get("KUBESIM_STORE") or DEFAULT_STORE)
+def store_location() -> StoreLocation:
+    """`--store LOCATION` (the CLI puts it in KUBESIM_STORE), else ./.kubesim/store.db; a
+    malformed location is refused in one line (cli/options.py)."""
+    from kubesim.cli.options import store_location as checked
+
+    return checked(os.environ.get("KUBESIM_STORE") or str(DEFAULT_STORE))
 
 
 @cache
@@ -40,9 +48,10 @@ def api() -> ApiServer:
     from kubesim.api.server import ApiServer
     from kubesim.store import open_store
 
-    path = store_path()
-    check_store_path(path)
-    server = ApiServer(open_store(str(path)))
+    location = store_location()
+    if location.path is not None:
+        check_store_path(location.path)
+    server = ApiServer(open_store(location))
     lesson_store_note()
     return server
 
@@ -93,8 +102,8 @@ def lesson_store_note() -> None:
     if not active:
         return
     lesson_store = progress.store_file(active)
-    used = store_path()
-    if used.resolve() == lesson_store.resolve():
+    used = store_location()
+    if used.path is not None and used.path.resolve() == lesson_store.resolve():
         return
     number = active.split("-", 1)[0].lstrip("0") or active
     note(

@@ -6,8 +6,8 @@ NAME=MS`, fault switches, `--pod-start-delay`, `--nodes`, `--controller FILE.py`
 `reconcile` runs on the virtual clock until settled (or `--steps N` / `--for 30s`), prints a
 compact stage log and a summary, and exits. `up` runs in real time (scaled by `--speed`), picks up
 commands written by other processes within milliseconds, and stops on Ctrl-C, SIGTERM (`kubesim
-reset --force`) or after `--for`; while it runs it holds the store's pid file (cli/planelock.py),
-and if its store file is removed or replaced it says so and exits 1.
+reset --force`) or after `--for`; while it runs it holds the store's control-plane lock
+(cli/planelock.py), and if its store is removed or replaced it says so and exits 1.
 """
 
 from __future__ import annotations
@@ -319,7 +319,7 @@ def up_command(
     if svg:
         check_output(svg, "--svg", directory=False)
     live = not plain and sys.stdout.isatty() and sys.stdin.isatty()
-    store = context.store_path()
+    store = context.store_location()
     clock = RealClock(speed=speed)
     plane, config = build_plane(
         clock,
@@ -369,7 +369,7 @@ def _up(plane, config, clock, store, terminated, live, svg, duration, speed, ver
     start = clock.now()
     plane.start()
     check_consumer_names(plane, config)
-    runner = RealTimeRunner(plane, str(store))
+    runner = RealTimeRunner(plane)
     terminated.attach(runner)
     view = None
     try:

@@ -7,7 +7,8 @@ greater than or equal to 0`), exit 2, and the store is never opened. `int_option
 `float_option` and `duration_option` build the typer options; `integer`, `number` and `duration`
 check a value that arrives inside other text (`--latency NAME=MS`, `--restart NAME@1s`).
 `check_output` does the same for a path an option will write (`--copy DIR`, `--svg FILE`), before
-any work. Used by the command modules of kubesim.cli.
+any work. `store_location` checks `--store` / KUBESIM_STORE (a file path or etcd://HOST:PORT,...):
+a malformed one is one line, exit 1. Used by the command modules of kubesim.cli.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import typer
 
 from kubesim.model.errors import KubesimError, UsageError
+from kubesim.store.location import StoreLocation, parse_location
 
 INT64 = (-(2**63), 2**63 - 1)
 #: Go's time.Duration is int64 nanoseconds: about 292 years
@@ -157,3 +159,10 @@ def duration_option(default: Any, *names: str, **kwargs: Any) -> Any:
         metavar=kwargs.pop("metavar", "DURATION"),
         **kwargs,
     )
+
+
+def store_location(text: str) -> StoreLocation:
+    """The store `--store` / KUBESIM_STORE names: a file path, or etcd://HOST:PORT[,HOST:PORT...]
+    (etcd's port 2379 when one is left out). Anything else that looks like a URL (`etcd://`,
+    `etcd://host:notaport`, `postgres://x`) is a StoreError: one line, exit 1."""
+    return parse_location(text)

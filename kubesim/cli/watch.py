@@ -13,10 +13,11 @@ Two different reads, named apart:
 
 Each event prints as `r14  ADDED  pod/web-6f6b679f8f-x7k2p`, with a KIND as the kubectl table row
 behind an EVENT column (`kubectl get -w --output-watch-events`), with `-o json` one
-`{"type": ..., "object": ...}` per line. Waits for writes from other processes (watchfiles, with a
-slow poll as fallback) and stops on Ctrl-C or after `--for`. Its position advances with every
-revision read, of any kind (a bookmark), so compaction of other kinds' revisions never expires
-it; `--since N` below the compaction floor says on stderr where the history really starts.
+`{"type": ..., "object": ...}` per line. Waits for writes from other processes (the store's
+change notifier, with a slow poll as fallback) and stops on Ctrl-C or after `--for`. Its
+position advances with every revision read, of any kind (a bookmark), so compaction of other
+kinds' revisions never expires it; `--since N` below the compaction floor says on stderr where
+the history really starts.
 `get -w` (cli/get.py) prints its list first and then uses `stream` for the changes after the
 list's resourceVersion.
 """
@@ -122,11 +123,10 @@ def stream(
     prints each object without its event type (`get -w -o json|yaml|name`)."""
     from kubesim.cli.output import print_objects
     from kubesim.model.objects import dumps
-    from kubesim.sim.runner import StoreWatcher
 
     api = context.api()
     end = time.monotonic() + duration if duration is not None else None
-    watcher = StoreWatcher(str(context.store_path()))
+    watcher = api.store.changes()
     watcher.start()
     printed_header = not header
 

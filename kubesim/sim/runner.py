@@ -2,12 +2,12 @@
 
 - `run_virtual(plane, ...)`: until settled, N steps, or a virtual duration (`kubesim reconcile`).
 - `RealTimeRunner`: the loop of `kubesim up`. It runs due actions on a RealClock and wakes within
-  milliseconds when another process writes the store: a watchfiles thread watches the store's
-  directory (the database and its -wal file, debounce tuned down to a few ms) and a slow poll
-  (1 s) is the fallback. Wake-ups caused by the control plane's own writes cost one cheap poll.
-  Every poll first checks that the store file is still the one it opened
-  (`Store.check_identity`): if it was removed or replaced (`kubesim reset`, `rm`), `run` raises
-  StoreReplaced rather than go on writing to a file nobody else can see.
+  milliseconds when another process writes the store: the store's change notifier
+  (`Store.changes`: for the file store a watchfiles thread on the file and its -wal, for etcd its
+  watch) wakes the clock, and a slow poll (1 s) is the fallback. Wake-ups caused by the control
+  plane's own writes cost one cheap poll. Every poll first checks that the store is still the
+  one it opened (`Store.check_identity`): if it was removed or replaced (`kubesim reset`, `rm`),
+  `run` raises StoreReplaced rather than go on writing to a store nobody else can see.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from kubesim.sim.controlplane import ControlPlane
@@ -46,50 +45,13 @@ def run_virtual(
     return settled
 
 
-class StoreWatcher:
-    """Sets `changed` (and calls `wake()`) when the store file or its WAL changes, from a
-    background thread. If watching fails, it stops quietly: callers also poll slowly."""
-
-    def __init__(self, path: str, wake: Callable[[], None] | None = None) -> None:
-        self.path = Path(path).resolve()
-        self.wake = wake
-        self.changed = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="store-watcher", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        from watchfiles import watch
-
-        names = {self.path.name, self.path.name + "-wal"}
-        try:
-            for changes in watch(
-                self.path.parent,
-                debounce=5,
-                step=5,
-                stop_event=self._stop,
-                rust_timeout=500,
-                yield_on_timeout=True,
-            ):
-                if any(Path(p).name in names for _, p in changes):
-                    self.changed.set()
-                    if self.wake is not None:
-                        self.wake()
-        except Exception:  # noqa: BLE001 - the slow poll still works without the watcher
-            return
-
-
 class RealTimeRunner:
     """Drives a ControlPlane whose clock is a RealClock until `stop()` or a time limit."""
 
-    def __init__(self, plane: ControlPlane, store_path: str | None) -> None:
+    def __init__(self, plane: ControlPlane, *, watch: bool = True) -> None:
+        """`watch`: wake on other processes' writes (else only the slow poll notices them)."""
         self.plane = plane
-        self.watcher = StoreWatcher(store_path, plane.clock.wake) if store_path else None
+        self.watcher = plane.store.changes(plane.clock.wake) if watch else None
         self._stop = threading.Event()
         self.step_requests = 0
         self._lock = threading.Lock()

@@ -14,7 +14,12 @@ Semantics (etcd v3, see shared/reference/k8s-semantics.md section 1):
 - `events(start)` is etcd's watch: every event with revision >= start, in revision order (within
   a revision, in the order of the transaction's operations);
 - the journal (commands, deliveries, reconciles, relists, ...) is appended in the same transaction
-  as the write it describes, so the command log can never disagree with the objects.
+  as the write it describes, so the command log can never disagree with the objects;
+- `changes(wake)` tells a long-running reader (`kubesim up`, `kubesim watch`) within
+  milliseconds that some process committed a new revision (a ChangeNotifier; readers still poll
+  slowly as a fallback, and may be woken by their own writes or by a write that changed nothing);
+- `control_plane_lock()` records which process runs the store's control plane (`kubesim up`):
+  one per store (a ControlPlaneLock); `clear()` deletes everything the store holds (`reset`).
 
 Values are opaque bytes to the store (the API stores canonical JSON). Nothing outside
 kubesim/store knows which backend is in use; every backend passes tests/store/contract.py.
@@ -22,14 +27,22 @@ kubesim/store knows which backend is in use; every backend passes tests/store/co
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from kubesim.model.errors import StoreCorrupt
+from kubesim.model.errors import StoreCorrupt, StoreError
+
+#: how long ControlPlaneLock.stop waits for a control plane to finish after SIGTERM
+STOP_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +121,95 @@ class JournalEntry:
     seq: int = 0
 
 
+class ChangeNotifier(ABC):
+    """Sets `changed` and calls `wake()` (from a background thread) when any process commits a
+    new revision to the store, from `start()` until `stop()`. The reader clears `changed` before
+    it reads. It may also fire for the reader's own writes, or for a write that took no revision
+    (the reader compares revisions); if watching fails it stops quietly, so readers keep a slow
+    poll as well. Made by `Store.changes`."""
+
+    def __init__(self, wake: Callable[[], None] | None = None) -> None:
+        self.wake = wake
+        self.changed = threading.Event()
+
+    def notify(self) -> None:
+        """What a backend calls when it sees a commit."""
+        self.changed.set()
+        if self.wake is not None:
+            self.wake()
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class NoChanges(ChangeNotifier):
+    """The notifier of a store no other process can write (in memory): it never fires."""
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+
+class ControlPlaneHeld(StoreError):
+    """`kubesim up` on a store whose control plane already runs (one per store)."""
+
+
+class ControlPlaneLock(ABC):
+    """Which process runs the control plane (`kubesim up`) of a store: one per store.
+
+    `hold()` is a context manager that `up` keeps for as long as it runs (ControlPlaneHeld if
+    another process holds it); however that process ends, a dead holder never counts.
+    `holder()` is the pid of the running `up` (0 if it has not said yet), or None. `stop(pid)`
+    asks it to stop as on Ctrl-C and waits until it let go (`reset --force`). `clear_stale()`
+    forgets a record left by an `up` that no longer runs (`reset`). `where` names the store in
+    messages. Made by `Store.control_plane_lock` (the file store's needs no open store:
+    kubesim.store.control_plane_lock).
+    """
+
+    where: str = ""
+
+    @abstractmethod
+    def hold(self) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def holder(self) -> int | None: ...
+
+    def held_error(self, pid: int) -> ControlPlaneHeld:
+        return ControlPlaneHeld(
+            f"a control plane (kubesim up, pid {pid}) is already running against {self.where}: "
+            "one control plane per store"
+        )
+
+    def stop(self, pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Send SIGTERM to `pid` (an `up` on this machine ends as on Ctrl-C) and wait until no
+        control plane holds the store; StoreError if one still does after `timeout` seconds."""
+        if pid <= 0:
+            raise StoreError(f"the control plane running against {self.where} did not say its pid")
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        except OSError as e:
+            raise StoreError(f"cannot stop the control plane (pid {pid}): {e.strerror or e}") from e
+        end = time.monotonic() + timeout
+        while self.holder() is not None:
+            if time.monotonic() > end:
+                raise StoreError(
+                    f"the control plane (kubesim up, pid {pid}) did not stop within {timeout:g} s "
+                    f"of SIGTERM; nothing was removed"
+                )
+            time.sleep(0.05)
+
+    def clear_stale(self) -> None:
+        """Forget what a dead holder left behind (nothing, by default)."""
+        return None
+
+
 class Store(ABC):
     """The write model. Every method is safe to call from several processes at once."""
 
@@ -174,6 +276,22 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def changes(self, wake: Callable[[], None] | None = None) -> ChangeNotifier:
+        """A notifier (not started) that fires when any process commits a new revision."""
+
+    def control_plane_lock(self) -> ControlPlaneLock:
+        """Which process runs this store's control plane (see ControlPlaneLock)."""
+        raise StoreError(
+            f"the store {self.where} cannot record which process runs its control plane "
+            "(kubesim up) on this backend yet"
+        )
+
+    def clear(self) -> bool:
+        """Delete every object, its history and the journal (`kubesim reset`); False if the
+        store held nothing. The file store is removed as files instead (kubesim.store)."""
+        raise StoreError(f"the store {self.where} cannot be reset on this backend yet")
 
     @property
     def where(self) -> str:

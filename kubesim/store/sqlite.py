@@ -18,7 +18,8 @@ Damage: SQLite keeps no checksums, so a page overwritten in the middle of the fi
 "database disk image is malformed", as text that is not UTF-8, or as a value that does not
 decode; every such error is a StoreCorrupt naming the file (never an sqlite3 traceback). The file's
 identity (device, inode) is noted at open: `check_identity` says when it was removed or replaced.
-Removing a store (`kubesim reset`) is files.py's.
+Removing a store (`kubesim reset`) is files.py's; its change notifier is filewatch.py's and its
+control-plane lock planelock.py's.
 
 Write cost: a single-key write is BEGIN IMMEDIATE, one SELECT (current revision, the key's row and
 what its new history row links to), an insert or update of kv, an append to history, an append to
@@ -49,10 +50,13 @@ from kubesim.model.errors import (
 )
 from kubesim.store import schema
 from kubesim.store.base import (
+    ChangeNotifier,
+    ControlPlaneLock,
     Delete,
     Event,
     JournalEntry,
     KeyValue,
+    NoChanges,
     Put,
     Store,
     TxnResult,
@@ -549,6 +553,22 @@ class SqliteStore(Store):
             ]
         except orjson.JSONDecodeError as e:
             raise StoreCorrupt(self._where, f"a journal entry does not decode: {e}") from e
+
+    def changes(self, wake: Callable[[], None] | None = None) -> ChangeNotifier:
+        """A watchfiles thread on the file and its -wal (filewatch.py); in memory, nothing."""
+        if self._path is None:
+            return NoChanges(wake)
+        from kubesim.store.filewatch import FileChangeNotifier
+
+        return FileChangeNotifier(self._path, wake)
+
+    def control_plane_lock(self) -> ControlPlaneLock:
+        """The pid file beside the store file (planelock.py)."""
+        if self._path is None:
+            return super().control_plane_lock()
+        from kubesim.store.planelock import FileControlPlaneLock
+
+        return FileControlPlaneLock(self._path)
 
     def close(self) -> None:
         with self._lock:

@@ -39,7 +39,7 @@ def paused_plane(tmp_path):
     plane = ControlPlane(store, clock, SimConfig(seed=3))
     tracker = StageTracker(plane)
     plane.start()
-    runner = RealTimeRunner(plane, None)
+    runner = RealTimeRunner(plane, watch=False)
     controls = PlaneControls(plane, runner, tracker)
     yield plane, runner, controls, KeyDispatcher(controls)
     store.close()
@@ -47,7 +47,7 @@ def paused_plane(tmp_path):
 
 def _press_and_run(plane, controls: PlaneControls, keys: KeyDispatcher, *pressed: str) -> None:
     """Press keys, then run the runner's loop once (a runner stops for good: one per call)."""
-    runner = RealTimeRunner(plane, None)
+    runner = RealTimeRunner(plane, watch=False)
     controls.runner = runner
     for key in pressed:
         keys.press(key)
