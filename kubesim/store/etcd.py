@@ -24,15 +24,27 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
 
 from kubesim.model.errors import Compacted, FutureRevision, StoreError, StoreReplaced
-from kubesim.store.base import Delete, Event, JournalEntry, KeyValue, Put, Store, TxnResult
-from kubesim.store.etcdhttp import EtcdError, Gateway, b64, key_end, parse_endpoints, unb64
-from kubesim.store.etcdwatch import History
+from kubesim.store import etcdjournal
+from kubesim.store.base import (
+    ChangeNotifier,
+    ControlPlaneLock,
+    Delete,
+    Event,
+    JournalEntry,
+    KeyValue,
+    Put,
+    Store,
+    TxnResult,
+)
+from kubesim.store.etcdhttp import EtcdError, Gateway, b64, key_end, unb64
+from kubesim.store.etcdwatch import EtcdChangeNotifier, History
+from kubesim.store.location import parse_location
 
 #: the layout of kubesim's keys in etcd; a store written by a newer layout is refused
 SCHEMA_VERSION = 1
@@ -42,21 +54,26 @@ MAGIC = "kubesim-store"
 MAX_OPS = 126
 #: journal entries per key when appending a large batch (etcd's requests are at most 1.5 MiB)
 JOURNAL_CHUNK = 2000
-_PAGE = 1000
-_NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
+#: where kubesim (as kube-apiserver) keeps objects: what `clear` deletes besides its own keys
+REGISTRY = "/registry/"
 _COMPACTED = "required revision has been compacted"
 _FUTURE = "required revision is a future revision"
 
 
 class EtcdStore(Store):
-    """The Store contract on etcd at `location` (etcd://host:port[,host:port...])."""
+    """The Store contract on etcd at `endpoints`: "host:port" each, tried in order, or a
+    location (etcd://host:port[,host:port...])."""
 
-    def __init__(self, location: str, *, namespace: str = "", create: bool = True) -> None:
-        endpoints = parse_endpoints(location)
-        self._where = "etcd://" + ",".join(f"{h}:{p}" for h, p in endpoints)
-        if namespace:
-            self._where += f" (namespace {namespace})"
-        self._http = Gateway(endpoints, self._where)
+    def __init__(
+        self, endpoints: str | Sequence[str], *, namespace: str = "", create: bool = True
+    ) -> None:
+        if isinstance(endpoints, str):
+            endpoints = parse_location(endpoints).endpoints
+        self.endpoints = tuple(endpoints)
+        self.location = "etcd://" + ",".join(self.endpoints)
+        self.namespace = namespace
+        self._where = self.location + (f" (namespace {namespace})" if namespace else "")
+        self._http = Gateway(self.endpoints, self._where)
         self._ns = namespace.encode()
         own = self._ns + b"/kubesim/"
         self._own = (own, key_end(own))
@@ -71,6 +88,10 @@ class EtcdStore(Store):
     @property
     def where(self) -> str:
         return self._where
+
+    @property
+    def gateway(self) -> Gateway:
+        return self._http
 
     # -- keys ------------------------------------------------------------------------------
 
@@ -135,6 +156,7 @@ class EtcdStore(Store):
                 f"(store schema version {version}; this kubesim reads up to version "
                 f"{SCHEMA_VERSION}): upgrade kubesim to use it"
             )
+        self._created = int(kvs[0]["mod_revision"])
         return answer["header"]["cluster_id"], int(kvs[0]["create_revision"])
 
     def check_identity(self) -> None:
@@ -162,6 +184,10 @@ class EtcdStore(Store):
     def current_revision(self) -> int:
         answer = self._http.post("/v3/kv/range", {"key": b64(self._seq_key), "count_only": True})
         return int(answer["header"]["revision"])
+
+    def created_revision(self) -> int:
+        """The revision that wrote this store's marker (in the txn that made it)."""
+        return self._created
 
     def _status(self) -> tuple[int, int]:
         """(current revision, compaction floor) in one request when the floor has not moved."""
@@ -227,10 +253,10 @@ class EtcdStore(Store):
         for op in ops:
             if type(op) is Put and not isinstance(op.value, bytes):
                 raise TypeError(f"Put value for {op.key} must be bytes")
-        return self._commit(ops, [_entry(e, None) for e in journal])
+        return self._commit(ops, [etcdjournal.row(e, None) for e in journal])
 
     def append_journal(self, entries: Iterable[JournalEntry]) -> None:
-        rows = [_entry(e, e.revision) for e in entries]
+        rows = [etcdjournal.row(e, e.revision) for e in entries]
         for i in range(0, len(rows), JOURNAL_CHUNK):
             self._commit((), rows[i : i + JOURNAL_CHUNK])
 
@@ -257,7 +283,7 @@ class EtcdStore(Store):
                      "value": b64(str(seq))}
                 )  # fmt: skip
                 body["success"] += [
-                    _put(self._journal + b"%016d" % last, orjson.dumps(rows, option=_NON_STR_KEYS)),
+                    _put(etcdjournal.batch_key(self._journal, last), etcdjournal.encode(rows)),
                     _put(self._seq_key, str(last).encode()),
                 ]
                 body["failure"] = failure + [{"request_range": {"key": b64(self._seq_key)}}]
@@ -352,54 +378,46 @@ class EtcdStore(Store):
         max_revision: int | None = None,
         limit: int | None = None,
     ) -> list[JournalEntry]:
-        out: list[JournalEntry] = []
-        if types is not None and not types:
-            return out
-        wanted = None if types is None else set(types)
-        lo, hi = self._journal + b"%016d" % (since_seq + 1), key_end(self._journal)
-        rev = 0
-        while limit is None or len(out) < limit:
-            body = {"key": b64(lo), "range_end": b64(hi), "limit": _PAGE, "revision": rev}
-            answer = self._http.post("/v3/kv/range", body)
-            rev = int(answer["header"]["revision"])
-            kvs = answer.get("kvs", ())
-            for raw in kvs:
-                key = unb64(raw["key"])
-                last = int(key[len(self._journal) :])
-                try:
-                    rows = orjson.loads(unb64(raw.get("value")))
-                except orjson.JSONDecodeError as e:
-                    raise self.corrupt(
-                        f"the journal key {key.decode()} does not decode: {e}"
-                    ) from e
-                first = last - len(rows) + 1
-                for i, (t, a, v, tg, o, r, tm, d) in enumerate(rows):
-                    seq = first + i
-                    r = int(raw["mod_revision"]) if r is None else r
-                    if (
-                        seq <= since_seq
-                        or (wanted is not None and t not in wanted)
-                        or (actor is not None and a != actor)
-                        or (min_revision is not None and r < min_revision)
-                        or (max_revision is not None and r > max_revision)
-                    ):
-                        continue
-                    out.append(JournalEntry(t, a, v, tg, o, r, tm, d, seq))
-                    if limit is not None and len(out) >= limit:
-                        return out
-            if not answer.get("more"):
-                break
-            lo = unb64(kvs[-1]["key"]) + b"\0"
-        return out
+        return etcdjournal.read(
+            self._http,
+            self._journal,
+            self._where,
+            types,
+            since_seq,
+            actor,
+            min_revision,
+            max_revision,
+            limit,
+        )
+
+    # -- across processes: change notifier, control-plane lock, reset ------------------------
+
+    def changes(self, wake: Callable[[], None] | None = None) -> ChangeNotifier:
+        """A watch on this store's keys (journal included: a journal write is a commit)."""
+        span = (self._ns or b"\0", key_end(self._ns))
+        return EtcdChangeNotifier(self._http, span, self.current_revision(), wake)
+
+    def control_plane_lock(self) -> ControlPlaneLock:
+        """A key held by a lease, naming the host and pid of `up` (etcdlock.py)."""
+        from kubesim.store.etcdlock import EtcdControlPlaneLock
+
+        return EtcdControlPlaneLock(self, self._own[0] + b"control-plane")
+
+    def clear(self) -> bool:
+        """Delete kubesim's keys (/registry/..., and its own: journal, marker) but a running
+        control plane's lock, and no other program's keys; False if there was no object and no
+        journal entry. Its processes' next `check_identity` says the store was removed; etcd's
+        revision goes on counting."""
+        held = self.count(REGISTRY) > 0 or bool(self.journal(limit=1))
+        lock = self._own[0] + b"control-plane"
+        spans = self._spans(REGISTRY) + [(self._own[0], lock), (lock + b"\0", self._own[1])]
+        for lo, hi in spans:
+            self._http.post("/v3/kv/deleterange", {"key": b64(lo), "range_end": b64(hi)})
+        return held
 
     def close(self) -> None:
         self._history.close()
         self._http.close()
-
-
-def _entry(e: JournalEntry, revision: int | None) -> list[Any]:
-    """A journal entry as stored: revision None means the revision of the txn that wrote it."""
-    return [e.type, e.actor, e.verb, e.target, e.outcome, revision, e.time, e.data]
 
 
 def _put(key: bytes, value: bytes) -> dict[str, Any]:

@@ -52,19 +52,10 @@ def key_end(prefix: bytes) -> bytes:
     return b"\0"
 
 
-def parse_endpoints(location: str) -> list[tuple[str, int]]:
-    """`etcd://h:p[,h:p]` (or the bare `h:p,h:p`) as [(host, port)]; StoreError if malformed."""
-    text = location.removeprefix("etcd://").rstrip("/")
-    endpoints = []
-    for part in text.split(","):
-        host, sep, port = part.strip().rpartition(":")
-        host = host.strip("[]")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise StoreError(
-                f"invalid etcd location {location!r}: want etcd://host:port[,host:port...]"
-            )
-        endpoints.append((host, int(port)))
-    return endpoints
+def host_port(endpoint: str) -> tuple[str, int]:
+    """A "host:port" endpoint (kubesim.store.location's form; IPv6 in brackets) as (host, port)."""
+    host, _, port = endpoint.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 class EtcdError(StoreError):
@@ -79,8 +70,8 @@ class Gateway:
     """Requests to the first answering endpoint of `endpoints`, over one kept-alive connection.
     Thread-safe (one lock per client: requests are serialised, as a connection is)."""
 
-    def __init__(self, endpoints: Sequence[tuple[str, int]], where: str) -> None:
-        self.endpoints = list(endpoints)
+    def __init__(self, endpoints: Sequence[str], where: str) -> None:
+        self.endpoints = [host_port(e) for e in endpoints]
         self.where = where
         self._lock = threading.Lock()
         self._conn: http.client.HTTPConnection | None = None

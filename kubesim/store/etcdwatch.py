@@ -14,6 +14,9 @@ kubesim's own keys (the journal) are dropped by the `accept` function.
 
 A start older than the buffer (or a buffer whose watch ended) is read by a watch of its own
 (`collect`), which is slow (etcd's sync loop) but rare: replay from the beginning, say.
+
+EtcdChangeNotifier is the store's `changes()`: a watch on the store's namespace that wakes a
+long-running reader (`kubesim up`, `kubesim watch`) when any process commits.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from collections.abc import Callable
 from typing import Any
 
 from kubesim.model.errors import Compacted, StoreError
-from kubesim.store.base import Event
-from kubesim.store.etcdhttp import Gateway, WatchStream, unb64
+from kubesim.store.base import ChangeNotifier, Event
+from kubesim.store.etcdhttp import Gateway, WatchStream, b64, unb64
 
 #: a key as etcd sends it (base64) -> the kubesim key, or None for a key the store does not show
 Accept = Callable[[bytes], str | None]
+Wake = Callable[[], None]
 #: events kept in the buffer; past that, the oldest half is dropped (older starts use `collect`)
 MAX_BUFFER = 200_000
 #: seconds events() waits for the watch to deliver the current revision before giving up
@@ -179,3 +183,48 @@ class History:
             stream.close()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
+
+
+class EtcdChangeNotifier(ChangeNotifier):
+    """Fires for every revision that changes a key of `span` (a store's namespace): a watch from
+    the revision after `current`, in a thread, re-opened (after a second) if etcd drops it."""
+
+    def __init__(
+        self, gateway: Gateway, span: tuple[bytes, bytes], current: int, wake: Wake | None
+    ) -> None:
+        super().__init__(wake)
+        self._gateway = gateway
+        self._span = span
+        self._next = current + 1
+        self._stop = threading.Event()
+        self._stream: WatchStream | None = None
+        self._thread = threading.Thread(target=self._run, name="etcd-changes", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    def _run(self) -> None:
+        lo, hi = self._span
+        while not self._stop.is_set():
+            request = {"key": b64(lo), "range_end": b64(hi), "start_revision": self._next}
+            try:
+                self._stream = self._gateway.watch(request)
+                if self._stop.is_set():
+                    self._stream.close()
+                for message in self._stream:
+                    events = message.get("events")
+                    if events:
+                        self._next = int(events[-1]["kv"]["mod_revision"]) + 1
+                        self.notify()
+                    elif message.get("compact_revision"):
+                        self._next = int(message["compact_revision"])
+                        break
+            except (StoreError, ValueError, KeyError):
+                pass
+            self._stop.wait(1.0)

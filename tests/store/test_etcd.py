@@ -4,14 +4,21 @@ failover between endpoints, identity, and revisions that are etcd's own."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
 
+import orjson
 import pytest
 
 from kubesim.model.errors import Compacted, StoreError, StoreReplaced
+from kubesim.store import ControlPlaneHeld, open_store
 from kubesim.store.base import JournalEntry, Put, Store
 from kubesim.store.etcd import EtcdStore
-from kubesim.store.etcdhttp import Gateway, b64, parse_endpoints
+from kubesim.store.etcdhttp import Gateway, b64, unb64
+from kubesim.store.etcdlock import LEASE_TTL_S
 from tests.etcd import EtcdServer, free_port
 from tests.store.contract import StoreContract
 
@@ -30,7 +37,7 @@ P = "/registry/pods/default/"
 @pytest.fixture
 def raw(etcd_server: EtcdServer) -> Iterator[Gateway]:
     """A client of the test etcd that is not a store: what another etcd client sees."""
-    gateway = Gateway(parse_endpoints(etcd_server.location), etcd_server.location)
+    gateway = Gateway([f"127.0.0.1:{etcd_server.port}"], etcd_server.location)
     yield gateway
     gateway.close()
 
@@ -59,12 +66,6 @@ def test_unreachable_etcd_is_one_line_naming_the_endpoints() -> None:
     assert str(info.value) == (
         f"cannot reach etcd at etcd://127.0.0.1:{port} (127.0.0.1:{port}: connection refused)"
     )
-
-
-@pytest.mark.parametrize("location", ["etcd://", "etcd://host", "etcd://h:port", "etcd://h:0"])
-def test_malformed_location(location: str) -> None:
-    with pytest.raises(StoreError, match="invalid etcd location"):
-        EtcdStore(location)
 
 
 def test_fails_over_to_the_next_endpoint(etcd_server: EtcdServer) -> None:
@@ -147,3 +148,101 @@ def test_too_many_operations_for_etcd(etcd_store: Callable[[], EtcdStore]) -> No
     with pytest.raises(ValueError, match="at most 126 operations on etcd"):
         store.txn([Put(P + str(i), b"1") for i in range(127)])
     assert store.txn([Put(P + str(i), b"1") for i in range(126)]).succeeded
+
+
+def test_open_store_names_etcd_by_its_location(etcd_server: EtcdServer) -> None:
+    location = f"etcd://127.0.0.1:{free_port()},127.0.0.1:{etcd_server.port}"
+    with open_store(location) as store:
+        assert isinstance(store, EtcdStore)
+        assert store.where == location
+
+
+def test_changes_wake_a_reader_when_another_process_commits(
+    etcd_store: Callable[[], EtcdStore],
+) -> None:
+    reader = etcd_store()
+    writer = EtcdStore(reader.endpoints, namespace=reader.namespace)
+    woken = threading.Event()
+    notifier = reader.changes(woken.set)
+    notifier.start()
+    try:
+        writer.txn([Put(P + "a", b"1")])
+        assert woken.wait(10) and notifier.changed.is_set()
+        notifier.changed.clear()
+        woken.clear()
+        writer.append_journal([JournalEntry("delivery", actor="x")])  # a journal write commits
+        assert woken.wait(10) and notifier.changed.is_set()
+    finally:
+        notifier.stop()
+        writer.close()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_one_control_plane_per_store(etcd_store: Callable[[], EtcdStore], raw: Gateway) -> None:
+    store = etcd_store()
+    lock = store.control_plane_lock()
+    assert lock.holder() is None
+    with lock.hold():
+        assert lock.holder() == os.getpid()
+        other = EtcdStore(store.endpoints, namespace=store.namespace)
+        with pytest.raises(ControlPlaneHeld, match=f"pid {os.getpid()}\\) is already running"):
+            with other.control_plane_lock().hold():
+                pass
+        other.close()
+        store.txn([Put(P + "a", b"1")])
+        assert store.clear()  # reset keeps a running control plane's lock
+        assert lock.holder() == os.getpid()
+    assert lock.holder() is None
+    key = b64(store.namespace + "/kubesim/control-plane")
+    # an `up` of this machine that died without letting go never counts
+    dead = orjson.dumps({"host": socket.gethostname(), "pid": _dead_pid()})
+    raw.post("/v3/kv/put", {"key": key, "value": b64(dead)})
+    assert lock.holder() is None
+    with lock.hold():
+        assert lock.holder() == os.getpid()
+    raw.post("/v3/kv/put", {"key": key, "value": b64(dead)})
+    lock.clear_stale()
+    assert raw.post("/v3/kv/range", {"key": key}).get("kvs") is None
+    # another machine's is stopped there
+    away = orjson.dumps({"host": "instructor-laptop", "pid": 4242})
+    raw.post("/v3/kv/put", {"key": key, "value": b64(away)})
+    assert lock.holder() == 4242
+    with pytest.raises(ControlPlaneHeld, match="pid 4242 on instructor-laptop"):
+        with lock.hold():
+            pass
+    with pytest.raises(StoreError, match="runs on instructor-laptop: stop it there"):
+        lock.stop(4242)
+
+
+def test_a_dead_holders_lease_expires(etcd_store: Callable[[], EtcdStore], raw: Gateway) -> None:
+    """The key is held by a lease: revoking it (what its expiry does) lets the store go."""
+    store = etcd_store()
+    lock = store.control_plane_lock()
+    with lock.hold():
+        key = b64(store.namespace + "/kubesim/control-plane")
+        lease = raw.post("/v3/kv/range", {"key": key})["kvs"][0]["lease"]
+        ttl = raw.post("/v3/lease/timetolive", {"ID": lease})
+        assert 0 < int(ttl["TTL"]) <= LEASE_TTL_S
+        raw.post("/v3/lease/revoke", {"ID": lease})
+        assert lock.holder() is None
+
+
+def test_reset_deletes_kubesim_keys_only(etcd_store: Callable[[], EtcdStore], raw: Gateway) -> None:
+    store = etcd_store()
+    ns = store.namespace
+    raw.post("/v3/kv/put", {"key": b64(ns + "/other-program/x"), "value": b64(b"keep")})
+    store.txn([Put(P + "a", b"1")], [JournalEntry("command", target=P + "a")])
+    assert store.clear() is True
+    with pytest.raises(StoreReplaced):
+        store.check_identity()
+    left = raw.post("/v3/kv/range", {"key": b64(ns + "/"), "range_end": b64(ns + "0")})
+    assert [unb64(kv["key"]) for kv in left["kvs"]] == [(ns + "/other-program/x").encode()]
+    with EtcdStore(store.endpoints, namespace=ns) as fresh:  # a new, empty store
+        assert fresh.range("/registry/") == ([], fresh.current_revision())
+        assert fresh.journal() == []
+        assert fresh.clear() is False
