@@ -4,6 +4,7 @@
 data dir and stops it by its PID at the end; tests that need it are skipped only when no etcd
 binary is installed (.ci/run installs one, so CI always runs them). `etcd_store` gives each
 call a store under a namespace of its own: an empty keyspace whose revisions are etcd's.
+`stores` runs a test on each backend (tests/stores.py): the etcd run is skipped as above.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.etcd import EtcdServer
+from tests.stores import Stores
 
 _namespaces = itertools.count(1)
 
@@ -45,3 +47,14 @@ def etcd_store(etcd_server: EtcdServer) -> Iterator[Callable[[], object]]:
     yield make
     for store in opened:
         store.close()
+
+
+@pytest.fixture(params=["sqlite", "etcd"])
+def stores(request: pytest.FixtureRequest, tmp_path) -> Iterator[Stores]:
+    """Stores of one backend, by name (see tests/stores.py); the test runs once per backend."""
+    location = None
+    if request.param == "etcd":
+        location = request.getfixturevalue("etcd_server").location
+    opened = Stores(request.param, tmp_path, location)
+    yield opened
+    opened.close()
