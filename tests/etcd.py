@@ -24,6 +24,7 @@ class EtcdServer:
         client, peer = free_port(), free_port()
         self.port = client
         self.location = f"etcd://127.0.0.1:{client}"
+        directory.mkdir(parents=True, exist_ok=True)
         self.log = directory / "etcd.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
