@@ -44,30 +44,32 @@ def reset_command(
     store); `--force` stops it first, as Ctrl-C would, and says so. A corrupt store file is
     removed; a file that is not a kubesim store is not. An etcd store is emptied of everything
     kubesim keeps there."""
-    from kubesim.cli import planelock
-    from kubesim.store import check_store_file, remove_store
+    from kubesim.store import check_store_file, control_plane_lock, remove_store
 
     store = context.store_location()
-    pid = planelock.holder(store)
-    if pid is not None and not force:
-        raise KubesimError(
-            f"a control plane (kubesim up, pid {pid}) is running against {store}: stop it "
-            "first (Ctrl-C in its terminal), or use `kubesim reset --force` to stop it and reset"
-        )
-    if store.path is not None and not store.path.exists() and pid is None:
-        context.out(f"nothing to reset: {store} does not exist")
-        return
-    check_store_file(store)  # refuses a file that is not a kubesim store, before anything
-    if not yes:
-        if not sys.stdin.isatty():
-            raise KubesimError(f"refusing to delete {store} without --yes (no terminal to ask)")
-        what = f" (and stop the control plane, pid {pid})" if pid is not None else ""
-        typer.confirm(f"Delete {store} and its whole history{what}?", abort=True)
-    if pid is not None:
-        planelock.stop(pid, store)
-        context.out(f"stopped the control plane (kubesim up, pid {pid}) running against {store}")
-    else:
-        planelock.clear_stale(store)  # a stale pid file, if any
+    with control_plane_lock(store) as lock:
+        pid = lock.holder()
+        who = "" if pid is None else lock.describe(pid)
+        if pid is not None and not force:
+            raise KubesimError(
+                f"a control plane (kubesim up, {who}) is running against {store}: stop it "
+                "first (Ctrl-C in its terminal), or use `kubesim reset --force` to stop it and "
+                "reset"
+            )
+        if store.path is not None and not store.path.exists() and pid is None:
+            context.out(f"nothing to reset: {store} does not exist")
+            return
+        check_store_file(store)  # refuses a file that is not a kubesim store, before anything
+        if not yes:
+            if not sys.stdin.isatty():
+                raise KubesimError(f"refusing to delete {store} without --yes (no terminal to ask)")
+            what = f" (and stop the control plane, {who})" if pid is not None else ""
+            typer.confirm(f"Delete {store} and its whole history{what}?", abort=True)
+        if pid is not None:
+            lock.stop(pid)
+            context.out(f"stopped the control plane (kubesim up, {who}) running against {store}")
+        else:
+            lock.clear_stale()  # a stale record (the file store's pid file), if any
     if remove_store(store):
         context.out(f"store {store} deleted")
     elif store.path is not None:

@@ -1,6 +1,7 @@
 """The `kubesim` command: the typer app, its command groups, and the one error boundary.
 
-`main()` is the console script. It accepts `--store PATH` anywhere on the command line (kubectl
+`main()` is the console script. It accepts `--store LOCATION` (a file path or an etcd:// URL,
+checked when a command first opens the store) anywhere on the command line (kubectl
 users put global flags after the verb), runs the app, and turns every KubesimError into one line
 on stderr (plus `Hint: ...`) and exit code 1 (2 for usage errors). An unexpected exception prints
 a traceback only when KUBESIM_DEBUG=1.
@@ -34,8 +35,9 @@ def _global(
         None,
         "--store",
         envvar="KUBESIM_STORE",
-        metavar="PATH",
-        help="The store file (default ./.kubesim/store.db; also KUBESIM_STORE).",
+        metavar="LOCATION",
+        help="The store: a file (default ./.kubesim/store.db) or etcd://HOST:PORT[,HOST:PORT...] "
+        "(also KUBESIM_STORE).",
     ),
 ) -> None:
     if store:
@@ -106,7 +108,7 @@ def _click_types() -> tuple[tuple[type, ...], tuple[type, ...]]:
 
 
 def _extract_store(argv: list[str]) -> list[str]:
-    """Take `--store PATH` / `--store=PATH` from anywhere in argv into KUBESIM_STORE."""
+    """Take `--store LOCATION` / `--store=LOCATION` from anywhere in argv into KUBESIM_STORE."""
     rest: list[str] = []
     i = 0
     while i < len(argv):

@@ -6,9 +6,8 @@ etcd, a key held by a lease. Either way a holder that died never counts: `holder
 a running `up`, or None. Every function takes the store's location (default: the command's).
 
 Callers: `kubesim up` (`hold`, and a second `up` on the same store is refused; StopOnSigterm
-makes it end on SIGTERM as on Ctrl-C), `kubesim reset` (refuses while a control plane holds the
-store, or with --force stops it first with `stop`: SIGTERM, then wait for the lock), and
-`kubesim rollout status` (waits only while a control plane runs).
+makes it end on SIGTERM as on Ctrl-C, which `kubesim reset --force` sends through the store's
+lock), and `kubesim rollout status` (`holder`: it waits only while a control plane runs).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from pathlib import Path
 
 from kubesim.cli import context
 from kubesim.store import StoreLocation, control_plane_lock
-from kubesim.store.base import STOP_TIMEOUT_S
 
 Location = str | Path | StoreLocation
 
@@ -50,19 +48,6 @@ def hold(store: Location) -> Iterator[None]:
     if another `up` holds it."""
     with control_plane_lock(store) as lock, lock.hold():
         yield
-
-
-def stop(pid: int, store: Location, timeout: float = STOP_TIMEOUT_S) -> None:
-    """Ask the control plane `pid` to stop (it ends as on Ctrl-C) and wait until it has
-    released the store; StoreError if it is still running after `timeout` seconds."""
-    with control_plane_lock(store) as lock:
-        lock.stop(pid, timeout)
-
-
-def clear_stale(store: Location) -> None:
-    """Forget what an `up` that no longer runs left behind (a stale pid file)."""
-    with control_plane_lock(store) as lock:
-        lock.clear_stale()
 
 
 class StopOnSigterm:

@@ -1,7 +1,7 @@
 """`kubesim rollout status|history|undo deployment/NAME`, with kubectl's messages.
 
 `status` prints kubectl's progress lines; it waits for the rollout only while a control plane is
-running (`kubesim up` leaves a pid file beside the store), and otherwise says that nothing will
+running (`kubesim up` holds the store's control-plane lock), and otherwise says that nothing will
 progress until one runs. `history` lists the revisions kept in old ReplicaSets; `undo` puts a
 previous revision's pod template back (a new command, so a new rollout).
 """

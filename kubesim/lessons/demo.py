@@ -160,7 +160,7 @@ class Demo:
         from kubesim.sim.controlplane import ControlPlane, SimConfig
         from kubesim.store import open_store
 
-        self.store = open_store(str(path))
+        self.store = open_store(path)
         self.fast = fast
         self.clock = VirtualClock(0.0) if fast else RealClock(start=0.0, speed=speed)
         self.plane = ControlPlane(self.store, self.clock, SimConfig(seed=0))

@@ -100,7 +100,7 @@ def open_lesson_store(ws: Workspace):
     from kubesim.store import open_store
 
     ws.store.parent.mkdir(parents=True, exist_ok=True)
-    store = open_store(str(ws.store))
+    store = open_store(ws.store)  # a Path: always the lesson's own file store
     return store, ApiServer(store)
 
 
@@ -135,11 +135,6 @@ def _copy_into(src: Path, dst: Path, skip: str | None = None) -> None:
             shutil.copy2(child, dst / child.name, follow_symlinks=False)
 
 
-#: the store's files: SQLite keeps recent commits in the -wal file beside the store file (the
-#: -shm index is rebuilt from it when the store is opened)
-STORE_SUFFIXES = ("", "-wal")
-
-
 def save_step_start(ws: Workspace) -> None:
     """Copy the work dir's files and the store's files, as they are when a step begins.
 
@@ -150,12 +145,11 @@ def save_step_start(ws: Workspace) -> None:
     target = ws.step_start
     if target.exists():
         shutil.rmtree(target)
+    from kubesim.store import files
+
     _copy_into(ws.dir, target / "files", skip=".kubesim")
     (target / "store").mkdir(parents=True)
-    for suffix in STORE_SUFFIXES:
-        src = ws.store.with_name(ws.store.name + suffix)
-        if src.exists():
-            shutil.copy2(src, target / "store" / src.name)
+    files.copy_store_files(ws.store, target / "store")
 
 
 def restore_step_start(ws: Workspace) -> bool:
@@ -164,15 +158,11 @@ def restore_step_start(ws: Workspace) -> bool:
     saved = ws.step_start
     if not (saved / "store" / ws.store.name).is_file():
         return False
+    from kubesim.store import files
+
     _empty(ws.dir, keep=".kubesim")
     _copy_into(saved / "files", ws.dir)
-    for suffix in (*STORE_SUFFIXES, "-shm"):
-        ws.store.with_name(ws.store.name + suffix).unlink(missing_ok=True)
-    for suffix in STORE_SUFFIXES:
-        src = saved / "store" / (ws.store.name + suffix)
-        if src.exists():
-            shutil.copy2(src, ws.store.with_name(src.name))
-    return True
+    return files.replace_store_files(ws.store, saved / "store")
 
 
 def prepare(lesson: Lesson, ws: Workspace, run: CommandRunner) -> Mark:

@@ -6,11 +6,12 @@ On a save, the step's `watch` commands (say, `kubesim reconcile --controller mir
 first: they are what the learner would type after each save, shown as they run. If a user
 controller raised while they ran, its error is shown with the line of the learner's file it came
 from (`mirror.py:12: KeyError: 'name'`, then that line), read from the reconcile entries of the
-journal. A change of the store file (or its -wal) re-runs only the check, and only when the
-store's revision or journal moved: the check's own reads, and the writes of the watch commands
-just run, do not trigger another round. Editor droppings and the rest of .kubesim/ are
-ignored. Stops when the step passes, or on Ctrl-C. Called by `kubesim lesson watch`; `relevant`,
-`store_changed`, `on_save`, `on_store_change` and `controller_errors` are the testable parts.
+journal. A commit to the lesson's store (its change notifier, `Store.changes`) re-runs only the
+check, and only when the store's revision or journal moved: the check's own reads, and the
+writes of the watch commands just run, do not trigger another round. Editor droppings and the
+rest of .kubesim/ are ignored. Stops when the step passes, or on Ctrl-C. Called by `kubesim
+lesson watch`; `relevant`, `on_save`, `on_store_change` and `controller_errors` are the testable
+parts, and `watch` runs on its own with a `stop_event`.
 """
 
 from __future__ import annotations
@@ -43,13 +44,6 @@ def relevant(changes: Iterable[tuple[Any, str]], root: Path) -> list[Path]:
             continue
         out.append(rel)
     return sorted(set(out))
-
-
-def store_changed(changes: Iterable[tuple[Any, str]], ws: runner.Workspace) -> bool:
-    """Whether the lesson's store file or its -wal (where commits land first) changed."""
-    store = ws.store.resolve()
-    names = {store, store.with_name(store.name + "-wal")}
-    return any(Path(raw).resolve() in names for _, raw in changes)
 
 
 def controller_errors(ws: runner.Workspace, since: Mark) -> list[str]:
@@ -135,15 +129,23 @@ def watch(
     if check():
         return True
     seen = runner.mark_now(ws)
+    store, _ = runner.open_lesson_store(ws)
+    notifier = store.changes()
+    notifier.start()
     try:
-        for changes in watch_files(ws.dir, stop_event=stop_event, debounce=300):
+        # the timeout yields let a commit seen by the notifier alone start a round too
+        for changes in watch_files(
+            ws.dir, stop_event=stop_event, debounce=300, rust_timeout=200, yield_on_timeout=True
+        ):
             saved = relevant(changes, ws.dir)
             if saved:
                 out("")
                 out("saved: " + ", ".join(str(p) for p in saved))
                 passed = on_save(lesson, step_number, ws, run, out, check)
+                notifier.changed.clear()  # the watch commands' own writes
                 seen = runner.mark_now(ws)
-            elif store_changed(changes, ws):
+            elif notifier.changed.is_set():
+                notifier.changed.clear()
                 seen, result = on_store_change(ws, seen, out, check)
                 passed = bool(result)
             else:
@@ -152,4 +154,7 @@ def watch(
                 return True
     except KeyboardInterrupt:
         pass
+    finally:
+        notifier.stop()
+        store.close()
     return False

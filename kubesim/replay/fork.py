@@ -47,7 +47,7 @@ def fork(source: Store, history: History, revision: int, target: str | Path) -> 
     bound = history.seqs[position] if position < len(history.seqs) else None
     producers = {history.producer[r]: r for r in range(1, revision + 1) if history.producer[r]}
     copied = 0
-    with open_store(str(path)) as new:
+    with open_store(path) as new:
         pending: list[JournalEntry] = []
         by_revision = _journal_upto(source, revision, bound, producers)
         start = 1

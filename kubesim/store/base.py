@@ -164,11 +164,13 @@ class ControlPlaneLock(ABC):
 
     `hold()` is a context manager that `up` keeps for as long as it runs (ControlPlaneHeld if
     another process holds it); however that process ends, a dead holder never counts.
-    `holder()` is the pid of the running `up` (0 if it has not said yet), or None. `stop(pid)`
-    asks it to stop as on Ctrl-C and waits until it let go (`reset --force`). `clear_stale()`
-    forgets a record left by an `up` that no longer runs (`reset`). `where` names the store in
-    messages. Made by `Store.control_plane_lock` (the file store's needs no open store:
-    kubesim.store.control_plane_lock).
+    `holder()` is the pid of the running `up` (0 if it has not said yet), or None; `describe(pid)`
+    names it in messages ("pid 4242"; a backend shared by machines may add the host). `stop(pid)`
+    asks it to stop as on Ctrl-C and waits until it let go (`reset --force`): `stop_local` does
+    that with SIGTERM for a holder on this machine (never send a signal to a pid read from
+    another machine). `clear_stale()` forgets a record left by an `up` that no longer runs
+    (`reset`). `where` names the store in messages. Made by `Store.control_plane_lock` (the file
+    store's needs no open store: kubesim.store.control_plane_lock).
     """
 
     where: str = ""
@@ -179,35 +181,44 @@ class ControlPlaneLock(ABC):
     @abstractmethod
     def holder(self) -> int | None: ...
 
+    @abstractmethod
+    def stop(self, pid: int, timeout: float = STOP_TIMEOUT_S) -> None: ...
+
+    def describe(self, pid: int) -> str:
+        """The holder `pid` as messages name it."""
+        return f"pid {pid}"
+
     def held_error(self, pid: int) -> ControlPlaneHeld:
         return ControlPlaneHeld(
-            f"a control plane (kubesim up, pid {pid}) is already running against {self.where}: "
-            "one control plane per store"
+            f"a control plane (kubesim up, {self.describe(pid)}) is already running against "
+            f"{self.where}: one control plane per store"
         )
-
-    def stop(self, pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
-        """Send SIGTERM to `pid` (an `up` on this machine ends as on Ctrl-C) and wait until no
-        control plane holds the store; StoreError if one still does after `timeout` seconds."""
-        if pid <= 0:
-            raise StoreError(f"the control plane running against {self.where} did not say its pid")
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        except OSError as e:
-            raise StoreError(f"cannot stop the control plane (pid {pid}): {e.strerror or e}") from e
-        end = time.monotonic() + timeout
-        while self.holder() is not None:
-            if time.monotonic() > end:
-                raise StoreError(
-                    f"the control plane (kubesim up, pid {pid}) did not stop within {timeout:g} s "
-                    f"of SIGTERM; nothing was removed"
-                )
-            time.sleep(0.05)
 
     def clear_stale(self) -> None:
         """Forget what a dead holder left behind (nothing, by default)."""
         return None
+
+
+def stop_local(lock: ControlPlaneLock, pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
+    """Send SIGTERM to `pid`, a holder of `lock` on this machine (an `up` ends as on Ctrl-C),
+    and wait until no control plane holds the store; StoreError if one still does after
+    `timeout` seconds."""
+    if pid <= 0:
+        raise StoreError(f"the control plane running against {lock.where} did not say its pid")
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except OSError as e:
+        raise StoreError(f"cannot stop the control plane (pid {pid}): {e.strerror or e}") from e
+    end = time.monotonic() + timeout
+    while lock.holder() is not None:
+        if time.monotonic() > end:
+            raise StoreError(
+                f"the control plane (kubesim up, {lock.describe(pid)}) did not stop within "
+                f"{timeout:g} s of SIGTERM; nothing was removed"
+            )
+        time.sleep(0.05)
 
 
 class Store(ABC):

@@ -1,18 +1,25 @@
-"""The store as files on disk: is a file a kubesim store (by its header alone), and removing it.
+"""The store as files on disk: is a file a kubesim store (by its header alone), removing it,
+and copying it as files.
 
-Called by `kubesim reset` (through kubesim.store.check_store_file and remove_store). Neither
-opens the file with SQLite, so both work on a store whose pages are corrupt, or of another
-schema version, and never modify a file that is not a kubesim store.
+`check_store_file` and `remove_store` are called by `kubesim reset` (through kubesim.store).
+Neither opens the file with SQLite, so both work on a store whose pages are corrupt, or of
+another schema version, and never modify a file that is not a kubesim store. `copy_store_files`
+and `replace_store_files` are the lessons' step-start copy (lessons/runner.py).
 """
 
 from __future__ import annotations
 
+import shutil
 import stat
 from pathlib import Path
 
 from kubesim.model.errors import StoreError
 from kubesim.store import schema
 from kubesim.store.schema import REMOVABLE_SUFFIXES
+
+#: the files that hold a store's commits: SQLite keeps recent ones in the -wal file beside the
+#: store file (the -shm index is rebuilt from it when the store is opened)
+DATA_SUFFIXES = ("", "-wal")
 
 
 def check_store_file(path: str | Path) -> None:
@@ -44,4 +51,29 @@ def remove_store(path: str | Path) -> bool:
         return False
     for suffix in REMOVABLE_SUFFIXES:
         Path(str(p) + suffix).unlink(missing_ok=True)
+    return True
+
+
+def copy_store_files(path: str | Path, directory: str | Path) -> None:
+    """Copy the store file at `path` and its WAL into `directory`, as files, under their names.
+    The copy is consistent only if no process writes the store meanwhile."""
+    p = Path(path)
+    for suffix in DATA_SUFFIXES:
+        src = p.with_name(p.name + suffix)
+        if src.exists():
+            shutil.copy2(src, Path(directory) / src.name)
+
+
+def replace_store_files(path: str | Path, directory: str | Path) -> bool:
+    """Put the store saved by copy_store_files in `directory` back at `path` (its WAL and
+    shared-memory files replaced too); False, changing nothing, if none was saved there."""
+    p, saved = Path(path), Path(directory)
+    if not (saved / p.name).is_file():
+        return False
+    for suffix in REMOVABLE_SUFFIXES:
+        p.with_name(p.name + suffix).unlink(missing_ok=True)
+    for suffix in DATA_SUFFIXES:
+        src = saved / (p.name + suffix)
+        if src.exists():
+            shutil.copy2(src, p.with_name(src.name))
     return True

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kubesim.model.errors import StoreError
-from kubesim.store.base import ControlPlaneLock
+from kubesim.store.base import STOP_TIMEOUT_S, ControlPlaneLock, stop_local
 
 try:
     import fcntl
@@ -113,6 +113,10 @@ class FileControlPlaneLock(ControlPlaneLock):
             except OSError:
                 pass
             os.close(fd)  # releases the lock
+
+    def stop(self, pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM (the holder of a file lock runs on this machine), then wait for the lock."""
+        stop_local(self, pid, timeout)
 
     def clear_stale(self) -> None:
         if self.holder() is None:

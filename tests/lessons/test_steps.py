@@ -183,3 +183,19 @@ def test_lesson_help_names_the_new_commands(cli):
         assert word in out
     code, out, _ = cli("lesson", "step", "--help")
     assert code == 0 and "reset" in out
+
+
+def test_a_command_on_an_etcd_store_says_the_lesson_works_elsewhere(
+    fixture_lessons, cli, tmp_path, monkeypatch
+):
+    from tests.cli.test_cli_store_location import ETCD, use_stand_in_etcd
+
+    cli("lesson", "start", "1")
+    use_stand_in_etcd(tmp_path / "etcd", monkeypatch)
+    code, _, err = cli("get", "deployments")
+    assert code == 0
+    work = progress.work_dir("01-first")
+    assert err.splitlines() == [
+        f"note: using store {ETCD}; lesson 1 works in {work} (cd there)",
+        "No resources found in default namespace.",
+    ]

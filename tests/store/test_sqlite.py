@@ -17,6 +17,7 @@ from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 from kubesim.store.schema import AT as _AT
 from kubesim.store.sqlite import SqliteStore, prefix_end
 from tests.store.contract import StoreContract
+from tests.store.sharing import SharedStoreContract
 
 
 class TestSqliteContract(StoreContract):
@@ -49,6 +50,12 @@ class TestInMemoryContract(StoreContract):
     @pytest.fixture
     def new_store(self) -> Callable[[], Store]:
         return lambda: SqliteStore(None)
+
+
+class TestSqliteSharing(SharedStoreContract):
+    @pytest.fixture
+    def location(self, tmp_path: Path) -> str:
+        return str(tmp_path / "store.db")
 
 
 def snapshot(path: Path) -> tuple[bytes, list[str]]:
