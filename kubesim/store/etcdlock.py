@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kubesim.model.errors import StoreError
-from kubesim.store.base import STOP_TIMEOUT_S, ControlPlaneHeld, ControlPlaneLock
+from kubesim.store.base import STOP_TIMEOUT_S, ControlPlaneLock, stop_local
 from kubesim.store.etcdhttp import b64, unb64
 
 if TYPE_CHECKING:
@@ -75,13 +75,11 @@ class EtcdControlPlaneLock(ControlPlaneLock):
         pid = found[0].get("pid")
         return pid if isinstance(pid, int) else 0
 
-    def held_by(self, record: dict[str, Any]) -> ControlPlaneHeld:
-        pid, host = record.get("pid", 0), record.get("host")
-        where = "" if host in (None, self.host) else f" on {host}"
-        return ControlPlaneHeld(
-            f"a control plane (kubesim up, pid {pid}{where}) is already running against "
-            f"{self.where}: one control plane per store"
-        )
+    def describe(self, pid: int) -> str:
+        """ "pid N", and the host when it is another machine's."""
+        found = self._record()
+        host = found[0].get("host") if found else None
+        return f"pid {pid}" if host in (None, self.host) else f"pid {pid} on {host}"
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -97,7 +95,8 @@ class EtcdControlPlaneLock(ControlPlaneLock):
                     break
                 found = self._record()
                 if found is not None and not self._dead_here(found[0]):
-                    raise self.held_by(found[0])
+                    pid = found[0].get("pid")
+                    raise self.held_error(pid if isinstance(pid, int) else 0)
                 if found is not None:
                     self._delete(found[1])  # a dead `up` of this machine: forget it, again
         except BaseException:
@@ -134,13 +133,15 @@ class EtcdControlPlaneLock(ControlPlaneLock):
         self._http.post("/v3/kv/txn", {"compare": [same], "success": [delete]})
 
     def stop(self, pid: int, timeout: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM for an `up` of this machine (stop_local); another machine's is stopped there
+        (a pid read from another machine is never signalled here)."""
         found = self._record()
         if found is not None and found[0].get("host") not in (None, self.host):
             raise StoreError(
                 f"the control plane of {self.where} (kubesim up, pid {pid}) runs on "
                 f"{found[0]['host']}: stop it there"
             )
-        super().stop(pid, timeout)
+        stop_local(self, pid, timeout)
 
     def clear_stale(self) -> None:
         found = self._record()
