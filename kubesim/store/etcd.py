@@ -16,7 +16,11 @@ semantics are base.py's, and etcd does the work itself:
   transaction that changes no object but journals, and `append_journal`, take a revision (as a
   Kubernetes Event or Lease does: revisions have gaps that no watched key explains);
 - `events()` is etcd's watch (etcdwatch.py), reads at a past revision are ranges at that
-  revision, compaction is etcd's compaction (Compacted carries etcd's floor).
+  revision, compaction is etcd's compaction (Compacted carries etcd's floor, which etcd does not
+  report: it is the lowest revision a range can read, found once per compaction).
+The rest is beside it: etcdhttp.py (the client: etcd's JSON gateway), etcdjournal.py (the
+journal's layout), etcdmarker.py (the marker and the store's identity), etcdlock.py (which
+process runs the control plane), etcdwatch.py (events and the change notifier).
 Everything can sit under a `namespace` (a key prefix, as etcd's own namespaced clients do): the
 tests give each store its own; kubesim's CLI uses none, so objects are where kube-apiserver keeps
 them.
@@ -27,10 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import orjson
-
 from kubesim.model.errors import Compacted, FutureRevision, StoreError, StoreReplaced
-from kubesim.store import etcdjournal
+from kubesim.store import etcdjournal, etcdmarker
 from kubesim.store.base import (
     ChangeNotifier,
     ControlPlaneLock,
@@ -46,9 +48,6 @@ from kubesim.store.etcdhttp import EtcdError, Gateway, b64, key_end, unb64
 from kubesim.store.etcdwatch import EtcdChangeNotifier, History
 from kubesim.store.location import parse_location
 
-#: the layout of kubesim's keys in etcd; a store written by a newer layout is refused
-SCHEMA_VERSION = 1
-MAGIC = "kubesim-store"
 #: etcd refuses a txn of more than --max-txn-ops (128 by default) operations; the journal and
 #: the sequence take two
 MAX_OPS = 126
@@ -83,7 +82,9 @@ class EtcdStore(Store):
         self._seq: int | None = None  # the journal's last seq, as last seen
         self._floor = 0  # etcd's compaction floor, as last seen (it only rises)
         self._history = History(self._http, self._accept)
-        self._identity = self._open(create)
+        self._identity = etcdmarker.open_marker(
+            self._http, self._schema_key, self._seq_key, self._where, create
+        )
 
     @property
     def where(self) -> str:
@@ -129,55 +130,10 @@ class EtcdStore(Store):
 
     # -- opening and identity ----------------------------------------------------------------
 
-    def _open(self, create: bool) -> tuple[str, int]:
-        marker = orjson.dumps({"magic": MAGIC, "schema_version": SCHEMA_VERSION})
-        if create:
-            self._http.post(
-                "/v3/kv/txn",
-                {
-                    "compare": [_missing(self._schema_key)],
-                    "success": [_put(self._schema_key, marker), _put(self._seq_key, b"0")],
-                },
-            )
-        answer = self._http.post("/v3/kv/range", {"key": b64(self._schema_key)})
-        kvs = answer.get("kvs")
-        if not kvs:
-            raise StoreError(f"no kubesim store in etcd at {self._where}")
-        try:
-            meta = orjson.loads(unb64(kvs[0].get("value")))
-            version = meta["schema_version"] if meta.get("magic") == MAGIC else None
-        except (ValueError, TypeError, AttributeError, KeyError):
-            version = None
-        if not isinstance(version, int):
-            raise StoreError(f"the kubesim keys in etcd at {self._where} are not a kubesim store")
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the kubesim store in etcd at {self._where} was written by a newer kubesim "
-                f"(store schema version {version}; this kubesim reads up to version "
-                f"{SCHEMA_VERSION}): upgrade kubesim to use it"
-            )
-        self._created = int(kvs[0]["mod_revision"])
-        return answer["header"]["cluster_id"], int(kvs[0]["create_revision"])
-
     def check_identity(self) -> None:
         """StoreReplaced when kubesim's keys were removed (`kubesim reset`) or re-created, or
-        the endpoints now lead to another etcd cluster."""
-        answer = self._http.post("/v3/kv/range", {"key": b64(self._schema_key)})
-        kvs = answer.get("kvs")
-        if answer["header"]["cluster_id"] != self._identity[0]:
-            raise StoreReplaced(
-                f"etcd at {self._where} is another etcd cluster than when this process opened it"
-            )
-        if not kvs:
-            raise StoreReplaced(
-                f"the kubesim store in etcd at {self._where} was removed while this process had "
-                "it open (by `kubesim reset` or by hand): nothing written since then can be seen"
-            )
-        if int(kvs[0]["create_revision"]) != self._identity[1]:
-            raise StoreReplaced(
-                f"the kubesim store in etcd at {self._where} was replaced by a new one while "
-                "this process had it open (by `kubesim reset` or by hand)"
-            )
+        the endpoints now lead to another etcd cluster (etcdmarker.py)."""
+        etcdmarker.check_identity(self._http, self._schema_key, self._where, self._identity)
 
     # -- revisions -------------------------------------------------------------------------
 
@@ -187,7 +143,7 @@ class EtcdStore(Store):
 
     def created_revision(self) -> int:
         """The revision that wrote this store's marker (in the txn that made it)."""
-        return self._created
+        return self._identity.created
 
     def _status(self) -> tuple[int, int]:
         """(current revision, compaction floor) in one request when the floor has not moved."""
@@ -422,10 +378,6 @@ class EtcdStore(Store):
 
 def _put(key: bytes, value: bytes) -> dict[str, Any]:
     return {"request_put": {"key": b64(key), "value": b64(value)}}
-
-
-def _missing(key: bytes) -> dict[str, Any]:
-    return {"key": b64(key), "target": "CREATE", "result": "EQUAL", "create_revision": 0}
 
 
 def _write(key: bytes, op: Put | Delete) -> dict[str, Any]:
