@@ -88,7 +88,7 @@ class Gateway:
         return answer
 
     def _send(self, path: str, data: bytes) -> dict[str, Any]:
-        reasons: list[str] = []
+        reasons: dict[tuple[str, int], str] = {}
         n = len(self.endpoints)
         for attempt in range(n + 1):  # the endpoint in use twice: a kept-alive connection may
             # have been closed by etcd since the last request
@@ -103,8 +103,7 @@ class Gateway:
             except _CONNECTION_ERRORS as e:
                 conn.close()
                 self._conn = None
-                host, port = self.endpoints[self._current]
-                reasons.append(f"{host}:{port}: {_reason(e)}")
+                reasons[self.endpoints[self._current]] = _reason(e)
                 if attempt or not isinstance(e, http.client.RemoteDisconnected | BrokenPipeError):
                     self._current = (self._current + 1) % n
                 continue
@@ -115,7 +114,13 @@ class Gateway:
                     f"etcd at {self.where} answered {path} with something that is not JSON "
                     f"(HTTP {response.status}): is this etcd's client port?"
                 ) from None
-        raise StoreError(f"cannot reach etcd at {self.where} ({'; '.join(reasons[-n:])})")
+        said = "; ".join(
+            f"{h}:{p}: {why}" for (h, p), why in sorted(reasons.items(), key=self._order)
+        )
+        raise StoreError(f"cannot reach etcd at {self.where} ({said})")
+
+    def _order(self, item: tuple[tuple[str, int], str]) -> int:
+        return self.endpoints.index(item[0])
 
     def watch(self, request: dict[str, Any]) -> WatchStream:
         """Open a watch stream (its own connection) on the first answering endpoint."""

@@ -246,3 +246,13 @@ def test_reset_deletes_kubesim_keys_only(etcd_store: Callable[[], EtcdStore], ra
         assert fresh.range("/registry/") == ([], fresh.current_revision())
         assert fresh.journal() == []
         assert fresh.clear() is False
+
+
+def test_every_unreachable_endpoint_is_named_in_order() -> None:
+    one, two = free_port(), free_port()
+    with pytest.raises(StoreError) as info:
+        EtcdStore(f"etcd://127.0.0.1:{one},localhost:{two}")
+    assert str(info.value) == (
+        f"cannot reach etcd at etcd://127.0.0.1:{one},localhost:{two} "
+        f"(127.0.0.1:{one}: connection refused; localhost:{two}: connection refused)"
+    )
