@@ -21,6 +21,7 @@ long-running reader (`kubesim up`, `kubesim watch`) when any process commits.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -76,15 +77,21 @@ def select(
     """The events of revisions start..end whose key starts with `prefix`; a `limit` never splits
     a revision (the events of the last revision returned are all returned)."""
     out: list[Event] = []
-    for ev in events:
-        if ev.revision < start or not ev.key.startswith(prefix):
+    first = bisect.bisect_left(events, start, key=_revision)  # events are in revision order
+    for i in range(first, len(events)):
+        ev = events[i]
+        if ev.revision > end:
+            break
+        if not ev.key.startswith(prefix):
             continue
-        if ev.revision > end or (
-            limit is not None and len(out) >= limit and ev.revision != out[-1].revision
-        ):
+        if limit is not None and len(out) >= limit and ev.revision != out[-1].revision:
             break
         out.append(ev)
     return out
+
+
+def _revision(ev: Event) -> int:
+    return ev.revision
 
 
 def collect(gateway: Gateway, start: int, end: int, accept: Accept) -> list[Event]:
@@ -131,7 +138,8 @@ class History:
                 lambda: self._seen >= end or not self._alive, WAIT_S
             ):
                 usable = False
-            if usable and self._seen >= end:
+            # while it waited, the buffer may have been trimmed past `start`
+            if usable and self._seen >= end and start >= self._origin:
                 return select(self._events, start, end, prefix, limit)
         got = collect(self._gateway, start, end, self._accept)
         return select(got, start, end, prefix, limit)

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from kubesim.model.errors import Compacted, StoreError, StoreReplaced
-from kubesim.store import ControlPlaneHeld, open_store
+from kubesim.store import ControlPlaneHeld, etcdwatch, open_store
 from kubesim.store.base import JournalEntry, Put, Store
 from kubesim.store.etcd import EtcdStore
 from kubesim.store.etcdhttp import Gateway, b64, unb64
@@ -256,3 +256,26 @@ def test_every_unreachable_endpoint_is_named_in_order() -> None:
         f"cannot reach etcd at etcd://127.0.0.1:{one},localhost:{two} "
         f"(127.0.0.1:{one}: connection refused; localhost:{two}: connection refused)"
     )
+
+
+def test_a_trimmed_watch_buffer_still_answers_every_start(
+    etcd_store: Callable[[], EtcdStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buffer keeps the newest events (MAX_BUFFER); older starts are read by a watch."""
+    monkeypatch.setattr(etcdwatch, "MAX_BUFFER", 6)
+    store = etcd_store()
+    first = store.current_revision() + 1
+    revisions = []
+    for i in range(20):
+        ops = [Put(P + "a", str(i).encode()), Put(P + "b", str(i).encode())]
+        revisions.append(store.txn(ops).revision)
+        got = [e.revision for e in store.events(first)]
+        assert got == [r for r in revisions for _ in "ab"]
+    for start in (first, revisions[5], revisions[-3]):
+        events = store.events(start, limit=3)
+        assert [(e.key, e.revision) for e in events] == [
+            (P + "a", start),
+            (P + "b", start),
+            (P + "a", start + 1),
+            (P + "b", start + 1),
+        ]
