@@ -11,6 +11,14 @@
    control plane reconciles them headless; its journal is appended once per loop tick, one etcd
    key per batch.
 
+Measured here (2 CPUs shared with other jobs, load average 6-8; etcd 3.4.23, data dir on disk):
+apply 9,928 writes/s on SQLite, 462/s on etcd (0.05); watch latency SQLite p50 10.5 ms p99 15.6 ms
+(watchfiles' debounce), etcd p50 4.1 ms p99 15.4 ms (0.39 / 0.99); 1,000 x 10 on etcd: applied
+in 2.6 s, reconciled in 436 s wall (10,000 pods Running, 1,000 available; 79,000 writes,
+181/s), against 28-34 s on SQLite (bench_controlplane.py). The control plane writes one object
+at a time and every write waits for etcd's commit (a txn, about 2.5 round trips per write with
+its read and the poll's): nothing in the API batches or pipelines reconcile writes.
+
 etcd: `--etcd etcd://HOST:PORT` (use a dedicated one: the benchmark writes under its own
 namespaces and compacts nothing), else a throwaway etcd started here on free loopback ports
 with a data dir in a temporary directory (Debian's etcd-server).
