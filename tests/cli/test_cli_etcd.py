@@ -73,17 +73,28 @@ def test_up_on_etcd_reconciles_commands_from_other_processes(location: str) -> N
         assert len(running) == 3
         refused = kubesim(location, "reset", "--yes")
         assert refused.returncode == 1 and "control plane" in refused.stderr
+        pods = json.loads(kubesim(location, "get", "pods", "-o", "json").stdout)["items"]
+        assert_etcd_revisions(location, pods)
+        # --force stops the `up` of this machine (SIGTERM through the lock), then resets
+        forced = kubesim(location, "reset", "--yes", "--force")
+        assert forced.returncode == 0, forced.stderr
+        out, err = up.communicate(timeout=30)
+        assert up.returncode == 0, err
     finally:
-        up.terminate()
-        out, err = up.communicate(timeout=20)
+        if up.poll() is None:
+            up.terminate()
+            up.communicate(timeout=20)
     assert "command    user apply Deployment web -> created" in out, (out, err)
-    # the revisions shown are etcd's own: each pod's resourceVersion is its key's mod_revision
-    pods = json.loads(kubesim(location, "get", "pods", "-o", "json").stdout)["items"]
+    assert holder(location) is None
+    assert kubesim(location, "get", "deployments").stdout == ""
+
+
+def assert_etcd_revisions(location: str, pods: list[dict]) -> None:
+    """The revisions shown are etcd's own: each pod's resourceVersion is its key's
+    mod_revision, read by another etcd client."""
     etcd = Gateway([location.removeprefix("etcd://")], location)
     for pod in pods:
         key = f"/registry/pods/default/{pod['metadata']['name']}"
         (kv,) = etcd.post("/v3/kv/range", {"key": b64(key)})["kvs"]
         assert kv["mod_revision"] == pod["metadata"]["resourceVersion"]
     etcd.close()
-    assert kubesim(location, "reset", "--yes").returncode == 0
-    assert kubesim(location, "get", "deployments").stdout == ""
