@@ -33,8 +33,9 @@ from kubesim.store.etcdhttp import Gateway, WatchStream, b64, unb64
 #: a key as etcd sends it (base64) -> the kubesim key, or None for a key the store does not show
 Accept = Callable[[bytes], str | None]
 Wake = Callable[[], None]
-#: events kept in the buffer; past that, the oldest half is dropped (older starts use `collect`)
-MAX_BUFFER = 200_000
+#: events kept in the buffer (values included: ~50-100 MB for objects of 1-2 KB); past that, the
+#: oldest half is dropped (older starts use `collect`, a watch of their own)
+MAX_BUFFER = 50_000
 #: seconds events() waits for the watch to deliver the current revision before giving up
 WAIT_S = 30.0
 _ALL = {"key": "AA==", "range_end": "AA==", "prev_kv": True}  # b"\0" .. b"\0": every key
