@@ -23,6 +23,7 @@ from kubesim.api.apply import apply
 from kubesim.model.kinds import builtin
 from kubesim.sim.clock import VirtualClock
 from kubesim.sim.controlplane import ControlPlane, SimConfig
+from kubesim.store.base import Store
 from kubesim.store.sqlite import SqliteStore
 
 
@@ -43,8 +44,11 @@ def deployment(i: int, replicas: int) -> dict:
     }
 
 
-def run(deployments: int, replicas: int, nodes: int, tmpdir: Path) -> dict:
-    store = SqliteStore(str(tmpdir / "store.db"))
+def run(
+    deployments: int, replicas: int, nodes: int, tmpdir: Path, store: Store | None = None
+) -> dict:
+    """`store`: the store to run on (bench_store_backends.py passes an etcd one), else a file."""
+    store = store or SqliteStore(str(tmpdir / "store.db"))
     plane = ControlPlane(store, VirtualClock(1_767_225_600.0), SimConfig(nodes=nodes))
     t0 = time.perf_counter()
     for i in range(deployments):

@@ -137,7 +137,7 @@ class ApiServer:
         self._registry: Registry | None = None
         self.namespaces = NamespaceLifecycle(store, clock)
         self._registry_rev = -1
-        if store.current_revision() == 1:
+        if store.current_revision() == store.created_revision():
             self._bootstrap()
 
     # ----------------------------------------------------------------------------- kinds

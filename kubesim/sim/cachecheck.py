@@ -40,7 +40,7 @@ class StoreHistory:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.revision = 0
+        self.revision = store.created_revision() - 1  # a store in etcd starts at its revision
         self._keys: dict[str, _Versions] = {}
         #: (prefix, namespaced) -> the keys of that kind, in the order they first appeared
         self._kind_keys: dict[tuple[str, bool], list[str]] = {}

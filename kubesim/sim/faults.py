@@ -38,6 +38,7 @@ class Faults:
     drop_watch_every: int = 0
     compact_every: int = 0
     _deliveries: dict[str, int] = field(default_factory=dict)
+    _block: int = 0  # the last block of compact_every revisions an event was seen in
 
     def active(self) -> list[str]:
         on = []
@@ -53,21 +54,26 @@ class Faults:
         return self.duplicate_rate > 0 and rng.random() < self.duplicate_rate
 
     def after_event(self, plane: ControlPlane, ev: WatchEvent) -> None:
-        """Compact when due (open watches carry on; see the module docstring)."""
+        """Compact when due: at the first event of each block of N revisions, to the start of
+        the block before (with a revision per event, as in a file store, that is the event at
+        a multiple of N; in etcd, where journal writes take revisions too, that revision may
+        have no event). Open watches carry on; see the module docstring."""
         every = self.compact_every
-        if not every or ev.revision % every or ev.revision <= every:
+        if not every:
+            return
+        block = ev.revision // every
+        if block <= self._block:
+            return
+        self._block = block
+        target = (block - 1) * every
+        if target < every:
             return
         try:
-            plane.store.compact(ev.revision - every)
+            plane.store.compact(target)
         except Compacted:
             return
         plane._append(
-            JournalEntry(
-                "compaction",
-                "kube-apiserver",
-                revision=ev.revision - every,
-                time=plane.clock.now(),
-            )
+            JournalEntry("compaction", "kube-apiserver", revision=target, time=plane.clock.now())
         )
 
     def dropped(self, consumer: Consumer) -> bool:

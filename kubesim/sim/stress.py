@@ -25,6 +25,7 @@ from kubesim.sim.cachecheck import StoreHistory, check_caches, guard_compaction
 from kubesim.sim.clock import VirtualClock
 from kubesim.sim.controlplane import ControlPlane, SimConfig
 from kubesim.sim.faults import Faults
+from kubesim.store.base import Store
 from kubesim.store.sqlite import SqliteStore
 
 #: a fixed start time, so trials are reproducible
@@ -74,10 +75,13 @@ class TrialResult:
     duplicates: int = 0
 
 
-def run_trial(seed: int, mix_name: str, steps: int, path: str) -> TrialResult:
-    """One trial (see the module docstring); stops at the first violation found."""
+def run_trial(seed: int, mix_name: str, steps: int, path: str | Store) -> TrialResult:
+    """One trial (see the module docstring); stops at the first violation found. `path`: a
+    store file, or an open store of any backend (left open)."""
     mix = MIXES[mix_name]
     rng = random.Random(f"stress/{seed}/{mix_name}")
+    if isinstance(path, Store):
+        return _run(path, rng, seed, mix_name, mix, steps)
     store = SqliteStore(path)
     try:
         return _run(store, rng, seed, mix_name, mix, steps)
@@ -86,7 +90,7 @@ def run_trial(seed: int, mix_name: str, steps: int, path: str) -> TrialResult:
 
 
 def _run(
-    store: SqliteStore, rng: random.Random, seed: int, mix_name: str, mix: Mix, steps: int
+    store: Store, rng: random.Random, seed: int, mix_name: str, mix: Mix, steps: int
 ) -> TrialResult:
     faults = Faults(mix.duplicate_rate, mix.drop_watch_every, mix.compact_every)
     processes = ["kube-controller-manager", "kube-scheduler", "kubelet-node-1", "kubelet-node-2"]

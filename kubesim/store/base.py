@@ -261,6 +261,12 @@ class Store(ABC):
     @abstractmethod
     def current_revision(self) -> int: ...
 
+    def created_revision(self) -> int:
+        """The revision of this store when it was new and empty: 1 for a file store (as an
+        empty etcd); in a shared etcd, the revision its marker was written at. The API server
+        writes its initial objects into a store still at this revision."""
+        return 1
+
     @abstractmethod
     def compact_revision(self) -> int:
         """The compaction floor: reads and watches below it raise Compacted (0: never compacted)."""

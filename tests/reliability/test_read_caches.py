@@ -1,6 +1,6 @@
 """Informer caches never go back to an older object: duplicates, relists, restarts and resumes
 under every fault mix, checked against the store after every step (kubesim.sim.stress; the
-long run is benchmarks/stress_caches.py)."""
+long run is benchmarks/stress_caches.py). On both store backends (`stores`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from kubesim.model.kinds import builtin
 from kubesim.sim.cachecheck import StoreHistory, check_caches
 from kubesim.sim.controlplane import SimConfig
 from kubesim.sim.stress import MIXES, configmap, run_trial
-from kubesim.store.sqlite import SqliteStore
 from tests.sim import conftest
 
 make_plane = conftest.make_plane  # the fixture: a control plane on a virtual clock
@@ -28,8 +27,8 @@ def cached_value(plane, name: str = "cfg-0") -> str | None:
     return obj and obj["data"]["value"]
 
 
-def test_a_duplicate_never_takes_the_cache_back(tmp_path):
-    api = ApiServer(SqliteStore(str(tmp_path / "s.db")))
+def test_a_duplicate_never_takes_the_cache_back(stores):
+    api = ApiServer(stores.open())
     informer = Informer(CM)
     resyncs: list[str] = []  # updates where the resourceVersion did not change
 
@@ -56,8 +55,8 @@ def test_a_duplicate_never_takes_the_cache_back(tmp_path):
     assert "default/cfg-0" not in informer.cache and resyncs == ["1"]
 
 
-def test_a_restart_drops_what_its_old_watch_had_queued(make_plane):
-    plane = make_plane(SimConfig(check_mutation=True, latency={KCM: 1.0}))
+def test_a_restart_drops_what_its_old_watch_had_queued(make_plane, stores):
+    plane = make_plane(SimConfig(check_mutation=True, latency={KCM: 1.0}), store=stores.open())
     history = StoreHistory(plane.store)
     assert plane.run_until_settled()
     plane.restart(KCM)
@@ -100,8 +99,8 @@ def test_a_resume_scheduled_before_a_restart_does_nothing(make_plane):
 
 @pytest.mark.parametrize("mix", sorted(MIXES))
 @pytest.mark.parametrize("seed", [1, 2])
-def test_every_cache_equals_the_store_after_every_step(tmp_path, mix, seed):
-    result = run_trial(seed, mix, 400, str(tmp_path / "s.db"))
+def test_every_cache_equals_the_store_after_every_step(stores, mix, seed):
+    result = run_trial(seed, mix, 400, stores.open())
     assert result.violations == []
     assert result.steps == 400 and result.writes > 10
     assert result.checks >= 4 * 350  # four processes, checked after (nearly) every step

@@ -2,7 +2,8 @@
 
 With the fallback poll pushed out of reach, the only thing that can make RealTimeRunner read
 the store is `Store.changes`: a `kubesim apply` in another process must still make the control
-plane poll the store within seconds, and without the notifier (watch=False) it must not.
+plane poll the store within seconds, and without the notifier (watch=False) it must not. On
+both backends (`stores`): watchfiles on the file and its -wal, and etcd's watch.
 """
 
 from __future__ import annotations
@@ -19,22 +20,25 @@ from kubesim.sim import runner as runner_module
 from kubesim.sim.clock import RealClock
 from kubesim.sim.controlplane import ControlPlane, SimConfig
 from kubesim.sim.runner import RealTimeRunner
-from kubesim.store.sqlite import SqliteStore
-from tests.cli.conftest import configmap, write
+from tests.cli.conftest import REPO, configmap, write
 
 #: the bound on waiting for the other process and the wake-up (never a fixed sleep)
 WAIT_S = 20.0
 
 
-def _apply_elsewhere(store, manifest) -> None:
-    env = {**os.environ, "KUBESIM_STORE": str(store), "NO_COLOR": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "kubesim", "apply", "-f", str(manifest), "-q"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+def _apply_elsewhere(spec: str, manifest) -> None:
+    """`kubesim apply` of `manifest` in another process; on a store the CLI cannot name (an
+    etcd namespace of the tests), the same apply through the API of another process."""
+    env = {**os.environ, "KUBESIM_STORE": spec, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "kubesim", "apply", "-f", str(manifest), "-q"]
+    if "|" in spec:
+        code = (
+            "import sys, yaml; from tests.stores import open_spec; "
+            "from kubesim.api.server import ApiServer; from kubesim.api.apply import apply; "
+            "apply(ApiServer(open_spec(sys.argv[1])), yaml.safe_load(open(sys.argv[2])))"
+        )
+        command = [sys.executable, "-c", code, spec, str(manifest)]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=60, cwd=REPO)
 
 
 def _polled_to(plane, revision: int, within: float) -> bool:
@@ -48,11 +52,11 @@ def _polled_to(plane, revision: int, within: float) -> bool:
 
 
 @pytest.mark.parametrize("watch", [True, False])
-def test_up_wakes_only_through_the_notifier(tmp_path, monkeypatch, watch):
+def test_up_wakes_only_through_the_notifier(tmp_path, monkeypatch, watch, stores):
     monkeypatch.setattr(runner_module, "FALLBACK_POLL", 3600.0)
-    path = tmp_path / "store.db"
+    spec = stores.spec()
     manifest = write(tmp_path, "cm.yaml", configmap("cm", a="1"))
-    store = SqliteStore(path)
+    store = stores.open()
     plane = ControlPlane(store, RealClock(), SimConfig(seed=1))
     plane.start()
     runner = RealTimeRunner(plane, watch=watch)
@@ -60,9 +64,10 @@ def test_up_wakes_only_through_the_notifier(tmp_path, monkeypatch, watch):
     thread.start()
     try:
         time.sleep(0.3)  # the notifier's thread starts watching: let it begin
-        _apply_elsewhere(path, manifest)
-        with SqliteStore(path) as other:
-            written = other.current_revision()
+        _apply_elsewhere(spec, manifest)
+        kv = stores.open().get("/registry/configmaps/default/cm")
+        assert kv is not None
+        written = kv.mod_revision
         if watch:
             assert _polled_to(plane, written, WAIT_S), "the other write never woke the runner"
         else:
@@ -70,5 +75,4 @@ def test_up_wakes_only_through_the_notifier(tmp_path, monkeypatch, watch):
     finally:
         runner.stop()
         thread.join(WAIT_S)
-        store.close()
     assert not thread.is_alive()

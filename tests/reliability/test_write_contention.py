@@ -6,6 +6,7 @@ delete, re-read the object and apply their change again. Here: a rival that wins
 more times than the old fixed limit (20), writers in threads and in processes hammering one
 Deployment with patches and scales, and the backoff's shape. Every acknowledged write must be in
 the store, under its own revision, with no gap; a pinned resourceVersion still gets its 409.
+On both store backends (`stores`): a file shared by processes, and etcd's txn compares.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from kubesim.api.subresources import scale
 from kubesim.model.errors import ApiError, Conflict, NotFound, Timeout
 from kubesim.model.kinds import builtin
 from kubesim.sim.stress import deployment
-from kubesim.store.sqlite import SqliteStore
+from kubesim.store.base import Store
+from tests.stores import Stores, open_spec
 
 DEPLOY = builtin("Deployment")
 KEY = "/registry/deployments/default/web"
@@ -43,29 +45,30 @@ def annotate(key: str, value: str):
     return mutate
 
 
-class RacingStore(SqliteStore):
-    """A store whose next `losses` compare-and-swap writes lose: just before each one, a rival
-    (another connection to the same file) changes the object."""
+def make_racing(store: Store, rival_store: Store, losses: int) -> Store:
+    """`store`, whose next `losses` compare-and-swap writes lose: just before each one, a rival
+    (another connection to the same store) changes the object. Any backend."""
+    rival = ApiServer(rival_store)
+    txn = store.txn
+    store.losses = losses  # type: ignore[attr-defined]
+    store.rival_writes = 0  # type: ignore[attr-defined]
 
-    def __init__(self, path: Path, losses: int) -> None:
-        super().__init__(path)
-        self.losses = losses
-        self.rival = ApiServer(SqliteStore(path))
-        self.rival_writes = 0
-
-    def txn(self, ops, journal=()):
-        if self.losses and any(op.expect_mod_revision for op in ops):
-            self.losses -= 1
-            self.rival_writes += 1
-            self.rival.guaranteed_update(
+    def racing_txn(ops, journal=()):
+        if store.losses and any(op.expect_mod_revision for op in ops):
+            store.losses -= 1
+            store.rival_writes += 1
+            rival.guaranteed_update(
                 DEPLOY,
                 "default",
                 "web",
-                annotate("rival", str(self.rival_writes)),
+                annotate("rival", str(store.rival_writes)),
                 actor="rival",
                 verb="patch",
             )
-        return super().txn(ops, journal)
+        return txn(ops, journal)
+
+    store.txn = racing_txn  # type: ignore[method-assign]
+    return store
 
 
 @pytest.fixture
@@ -76,21 +79,18 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return slept
 
 
-def racing_api(tmp_path: Path, losses: int) -> tuple[ApiServer, RacingStore]:
-    path = tmp_path / "store.db"
-    setup = ApiServer(SqliteStore(path))
-    setup.create(deployment("web", 1, "1.27"))
-    setup.store.close()
-    store = RacingStore(path, losses)
+def racing_api(stores: Stores, losses: int) -> tuple[ApiServer, Any]:
+    ApiServer(stores.open()).create(deployment("web", 1, "1.27"))
+    store = make_racing(stores.open(), stores.open(), losses)
     return ApiServer(store), store
 
 
-def conflicts_journaled(store: SqliteStore) -> list:
+def conflicts_journaled(store: Store) -> list:
     return [e for e in store.journal(types=["command"]) if e.outcome == "conflict"]
 
 
-def test_patch_outlasts_many_lost_races(tmp_path, fast_backoff):
-    api, store = racing_api(tmp_path, losses=60)  # three times the old fixed limit of 20
+def test_patch_outlasts_many_lost_races(stores, fast_backoff):
+    api, store = racing_api(stores, losses=60)  # three times the old fixed limit of 20
     result = api.guaranteed_update(
         DEPLOY, "default", "web", annotate("mine", "yes"), actor="user", verb="patch"
     )
@@ -103,8 +103,8 @@ def test_patch_outlasts_many_lost_races(tmp_path, fast_backoff):
     assert len(fast_backoff) == 59  # the first retry is immediate, as kube-apiserver's
 
 
-def test_scale_and_delete_outlast_lost_races(tmp_path, fast_backoff):
-    api, store = racing_api(tmp_path, losses=30)
+def test_scale_and_delete_outlast_lost_races(stores, fast_backoff):
+    api, store = racing_api(stores, losses=30)
     result = scale(api, DEPLOY, "default", "web", 7)
     assert result.obj["spec"]["replicas"] == 7
     assert api.get(DEPLOY, "default", "web")["metadata"]["annotations"]["rival"] == "30"
@@ -116,8 +116,8 @@ def test_scale_and_delete_outlast_lost_races(tmp_path, fast_backoff):
     assert not conflicts_journaled(store)
 
 
-def test_a_pinned_resource_version_still_conflicts(tmp_path, fast_backoff):
-    api, store = racing_api(tmp_path, losses=1)
+def test_a_pinned_resource_version_still_conflicts(stores, fast_backoff):
+    api, store = racing_api(stores, losses=1)
     live = api.get(DEPLOY, "default", "web")
     live["spec"]["replicas"] = 4
     with pytest.raises(Conflict):  # the rival wrote after our read: the precondition fails
@@ -151,10 +151,11 @@ def test_backoff_is_jittered_growing_and_ends_at_the_request_timeout():
     assert "request did not complete within requested timeout" in str(e.value)
 
 
-def _hammer(path: Path, writer: int, writes: int) -> dict[str, Any]:
+def _hammer(spec: str, writer: int, writes: int) -> dict[str, Any]:
     """One writer's patches (a distinct annotation each) and scales, none with a
-    resourceVersion: what it was told (revision, what it wrote) and the errors it got."""
-    api = ApiServer(SqliteStore(path))
+    resourceVersion: what it was told (revision, what it wrote) and the errors it got.
+    `spec`: the store, as tests/stores.py's open_spec takes it."""
+    api = ApiServer(open_spec(spec))
     acked: list[tuple[int, str, Any]] = []
     errors: list[str] = []
     for i in range(writes):
@@ -175,8 +176,8 @@ def _hammer(path: Path, writer: int, writes: int) -> dict[str, Any]:
     return {"acked": acked, "errors": errors}
 
 
-def _check(path: Path, results: list[dict[str, Any]], start: int) -> None:
-    store = SqliteStore(path)
+def _check(spec: str, results: list[dict[str, Any]], start: int) -> None:
+    store = open_spec(spec)
     errors = [e for r in results for e in r["errors"]]
     assert errors == []  # no 409 Conflict (nor anything else) surfaced
     acked = sorted(tuple(a) for r in results for a in r["acked"])
@@ -196,12 +197,12 @@ def _check(path: Path, results: list[dict[str, Any]], start: int) -> None:
     store.close()
 
 
-def test_threads_hammer_one_object(tmp_path, monkeypatch):
+def test_threads_hammer_one_object(stores, monkeypatch):
     lost = []
     real_lost = CasRetry.lost
     monkeypatch.setattr(CasRetry, "lost", lambda self: (lost.append(1), real_lost(self)))
-    path = tmp_path / "store.db"
-    api = ApiServer(SqliteStore(path))
+    path = stores.spec()
+    api = ApiServer(stores.open())
     start = api.create(deployment("web", 1, "1.27")).revision
     results: list[dict[str, Any]] = [{} for _ in range(6)]
 
@@ -217,15 +218,14 @@ def test_threads_hammer_one_object(tmp_path, monkeypatch):
     assert lost  # the writers did race (about 40 lost compare-and-swaps in 360 writes)
 
 
-def test_processes_hammer_one_object(tmp_path):
-    path = tmp_path / "store.db"
-    api = ApiServer(SqliteStore(path))
+def test_processes_hammer_one_object(stores):
+    path = stores.spec()
+    api = ApiServer(stores.open())
     start = api.create(deployment("web", 1, "1.27")).revision
-    api.store.close()
     code = (
-        "import json, sys; from pathlib import Path; "
+        "import json, sys; "
         "from tests.reliability.test_write_contention import _hammer; "
-        "print(json.dumps(_hammer(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))))"
+        "print(json.dumps(_hammer(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [

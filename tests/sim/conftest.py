@@ -19,9 +19,10 @@ def make_plane(tmp_path):
     planes = []
 
     def make(
-        config: SimConfig | None = None, controllers=None, start: bool = True, path=None
+        config: SimConfig | None = None, controllers=None, start: bool = True, path=None, store=None
     ) -> ControlPlane:
-        store = SqliteStore(str(path or tmp_path / f"store{len(planes)}.db"))
+        """`store`: a store to run on (the suite's `stores` fixture), else a new file."""
+        store = store or SqliteStore(str(path or tmp_path / f"store{len(planes)}.db"))
         plane = ControlPlane(
             store, VirtualClock(T0), config or SimConfig(check_mutation=True), controllers
         )
