@@ -73,7 +73,7 @@ def _check_port(port: int) -> None:
 def _start_front(address: str, port: int, wake: Callable[[], None] | None) -> FrontServer:
     from kubesim.api.server import ApiServer
     from kubesim.serve.app import Front
-    from kubesim.serve.front import is_loopback
+    from kubesim.serve.front import FrontServer, is_loopback
     from kubesim.store import open_store
 
     store = str(context.store_path())

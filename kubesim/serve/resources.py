@@ -91,7 +91,9 @@ def _reply(obj: dict[str, Any], status: int = 200) -> web.Response:
 # ------------------------------------------------------------------------------ bodies
 async def _body(request: web.Request, patch: bool = False) -> Any:
     data = await request.read()
-    ctype = request.content_type
+    # no Content-Type is JSON, the first type kube-apiserver accepts (the official Python
+    # client sends none on a create); aiohttp would call it application/octet-stream
+    ctype = request.content_type if "Content-Type" in request.headers else "application/json"
     if not data:
         raise BadRequest("the request body is empty: expected a JSON object")
     if patch and ctype not in patches.PATCH_TYPES:

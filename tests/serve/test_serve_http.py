@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 
 from kubesim.store.sqlite import SqliteStore
@@ -275,3 +276,18 @@ def test_delete_with_propagation(served):
     assert rs["items"] == []
     code, body, _ = served.request("DELETE", CMS + "/x", {"propagationPolicy": "Sideways"})
     assert code == 400
+
+
+def test_a_body_without_content_type_is_json(served):
+    """kube-apiserver reads a create or update body without Content-Type as JSON (the official
+    Python client sends none); a patch must still say which kind of patch it is."""
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.request("POST", CMS, body=json.dumps(cm("bare")).encode())
+    resp = conn.getresponse()
+    assert resp.status == 201, resp.read()
+    assert json.loads(resp.read())["metadata"]["name"] == "bare"
+    conn.request("PATCH", CMS + "/bare", body=b"{}")
+    resp = conn.getresponse()
+    assert resp.status == 415, resp.read()
+    assert json.loads(resp.read())["reason"] == "UnsupportedMediaType"
+    conn.close()
