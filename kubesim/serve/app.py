@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from kubesim.api.server import ApiServer
+from kubesim.api.server import CRD, ApiServer
 from kubesim.model.errors import (
     ApiError,
     BadRequest,
@@ -52,6 +52,17 @@ class InternalError(ApiError):
     reason = "InternalError"
 
 
+def _find_kind(kinds: list[Kind], group: str, version: str, resource: str) -> Kind | None:
+    for k in kinds:
+        if (
+            k.group == group
+            and k.plural == resource
+            and version in (k.served_versions or (k.version,))
+        ):
+            return k
+    return None
+
+
 def json_response(obj: Any, status: int = 200) -> web.Response:
     return web.Response(body=dumps(obj), status=status, content_type="application/json")
 
@@ -80,6 +91,8 @@ class Front:
         self.cache: WatchCache | None = None
         self._tasks: list[asyncio.Task] = []
         self._watcher: Any = None
+        #: the kinds last read from the store (None: read them on the next request)
+        self._kinds: list[Kind] | None = None
 
     @property
     def api(self) -> ApiServer:
@@ -101,17 +114,28 @@ class Front:
             self.on_write()
 
     async def kinds(self) -> list[Kind]:
-        return (await self.call(self.api.registry)).kinds
+        """Every kind served now, built-in and from CRDs, read from the store."""
+        kinds = (await self.call(self.api.registry)).kinds
+        self._kinds = kinds
+        return kinds
+
+    def forget_kinds(self) -> None:
+        """A CRD changed: the next request reads the kinds from the store again."""
+        self._kinds = None
 
     async def kind_of(self, group: str, version: str, resource: str) -> Kind:
-        for k in await self.kinds():
-            if (
-                k.group == group
-                and k.plural == resource
-                and version in (k.served_versions or (k.version,))
-            ):
-                return k
-        raise NotFound("the server could not find the requested resource")
+        """The kind a request's path names. Requests use the kinds last read (reading the CRDs
+        on every request cost a trip to the store thread each); a CRD written through this front
+        or seen by the watch cache makes the front read them again, and so does a path that
+        names no known kind (a CRD another process has just created)."""
+        if self._kinds is not None:
+            found = _find_kind(self._kinds, group, version, resource)
+            if found is not None:
+                return found
+        found = _find_kind(await self.kinds(), group, version, resource)
+        if found is None:
+            raise NotFound("the server could not find the requested resource")
+        return found
 
     def now(self) -> float:
         return time.time()
@@ -121,7 +145,10 @@ class Front:
         self._api = api = await self.call(self._open_api)
 
         def read(after: int):
-            return api.watch_progress(api.registry().kinds, after)
+            events, progress = api.watch_progress(api.registry().kinds, after)
+            if any((ev.kind.group, ev.kind.kind) == (CRD.group, CRD.kind) for ev in events):
+                self.forget_kinds()  # a CRD changed (perhaps by another process)
+            return events, progress
 
         self.cache = cache = WatchCache(
             lambda after: self.call(read, after), lambda: self.call(api.store.current_revision)
@@ -134,7 +161,10 @@ class Front:
         if path is not None:
             from kubesim.sim.runner import StoreWatcher
 
-            self._watcher = StoreWatcher(str(path), lambda: loop.call_soon_threadsafe(cache.poke))
+            def wake() -> None:
+                loop.call_soon_threadsafe(cache.poke)
+
+            self._watcher = StoreWatcher(str(path), wake)
             self._watcher.start()
 
     async def cleanup(self, app: web.Application) -> None:

@@ -17,6 +17,7 @@ import yaml
 from aiohttp import web
 
 from kubesim.api.delete import delete
+from kubesim.api.server import CRD
 from kubesim.api.subresources import bind, scale, scale_of
 from kubesim.model.errors import BadRequest, Compacted, Expired, MethodNotAllowed, NotFound
 from kubesim.model.kinds import Kind
@@ -35,6 +36,17 @@ _TRUE = ("1", "true", "True")
 async def handle(front: Front, request: web.Request, path: str) -> web.StreamResponse:
     rp = routes.parse(path)
     kind = await front.kind_of(rp.group, rp.version, rp.resource)
+    if (kind.group, kind.kind) != (CRD.group, CRD.kind) or request.method == "GET":
+        return await _route(front, request, rp, kind)
+    try:
+        return await _route(front, request, rp, kind)
+    finally:
+        front.forget_kinds()  # the next request sees the kinds this CRD write changed
+
+
+async def _route(
+    front: Front, request: web.Request, rp: routes.ResourcePath, kind: Kind
+) -> web.StreamResponse:
     if rp.namespace and not kind.namespaced:
         raise NotFound("the server could not find the requested resource")
     method = request.method
