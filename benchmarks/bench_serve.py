@@ -14,12 +14,17 @@ In one run, on this machine:
    the baseline, and the front's ratio to it;
 4. watch latency: one client watches ConfigMaps from a resourceVersion
    (`?watch=1&resourceVersion=...`) while another connection POSTs one ConfigMap at a time;
-   the time from sending each POST to its ADDED event arriving at the watching client, p50/p99.
-   Baseline: ApiServer.create, then ApiServer.watch from the revision before it;
+   the time from sending each POST to its ADDED event arriving at the watching client, p50/p99,
+   alone and with `--watchers` other clients watching every ConfigMap (the fan-out), with the
+   server's CPU per write. Baseline: ApiServer.create, then ApiServer.watch from the revision
+   before it;
 5. TCP_NODELAY: without it every small reply waits ~40 ms for a delayed ACK, so a sequential
    GET p50 well under 5 ms shows it is in effect.
 
-Run: python benchmarks/bench_serve.py [--n 2000] [--clients 4] [--writes 500]
+The server's CPU milliseconds per request (read from /proc) are printed beside each rate: on a
+busy machine they move less than the rates do.
+
+Run: python benchmarks/bench_serve.py [--n 2000] [--clients 4] [--writes 500] [--watchers 50]
                                       [--server process|thread]
 """
 
@@ -388,6 +393,55 @@ def watch_latency(url: str, writes: int, workers: str = "process") -> tuple[list
     return collect(out, [p])[0]
 
 
+@contextlib.contextmanager
+def other_watches(url: str, count: int) -> Iterator[None]:
+    """`count` more clients watching every ConfigMap, each read by a thread of this process:
+    the fan-out a write costs the server."""
+    parts = urlsplit(url)
+    conns = []
+
+    def drain(stream: http.client.HTTPResponse) -> None:
+        with contextlib.suppress(Exception):  # ends when the socket is shut down
+            while stream.read1(65536):
+                pass
+
+    try:
+        for _ in range(count):
+            conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
+            conns.append(conn)
+            conn.request("GET", f"{COLLECTION}?watch=1", headers={"User-Agent": "bench-other/1.0"})
+            threading.Thread(target=drain, args=(conn.getresponse(),), daemon=True).start()
+        yield
+    finally:
+        for conn in conns:
+            if conn.sock is not None:
+                with contextlib.suppress(OSError):
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+
+@dataclass
+class WatchFigures:
+    #: seconds from each POST's start to its event at the watching client, and to its reply
+    to_event: list[float]
+    to_reply: list[float]
+    #: the server's CPU milliseconds per write (None where it cannot be read)
+    cpu_ms: float | None
+
+
+def measure_watch(
+    server: Server, writes: int, others: int = 0, workers: str = "process"
+) -> WatchFigures:
+    with other_watches(server.url, others):
+        cpu0 = server.cpu()
+        to_event, to_reply = watch_latency(server.url, writes, workers)
+        cpu1 = server.cpu()
+    cpu = None
+    if cpu0 is not None and cpu1 is not None and workers == "process":
+        cpu = (cpu1 - cpu0) * 1000 / writes
+    return WatchFigures(sorted(to_event), sorted(to_reply), cpu)
+
+
 # ------------------------------------------------------------------------------ the run
 @dataclass
 class Figures:
@@ -395,8 +449,8 @@ class Figures:
     baseline_post: Rate
     #: (client, op, clients) -> rate
     front: dict[tuple[str, str, int], Rate]
-    watch_to_event: list[float]
-    watch_to_reply: list[float]
+    #: other watches -> watch latency
+    watch: dict[int, WatchFigures]
     baseline_watch: list[float]
 
 
@@ -408,6 +462,7 @@ def run(
     server: str = "process",
     workers: str = "process",
     kinds: tuple[str, ...] = ("http.client", "kubernetes"),
+    watchers: int = 50,
 ) -> Figures:
     baseline_get, baseline_post = in_process(tmpdir / "inproc.db", n)
     baseline_watch = in_process_watch(tmpdir / "inproc-watch.db", writes)
@@ -419,8 +474,8 @@ def run(
             for op in ("get", "post"):
                 for k in sorted({1, clients}):
                     front[(client, op, k)] = measure(front_server, client, op, n // k, k, workers)
-        to_event, to_reply = watch_latency(url, writes, workers)
-    return Figures(baseline_get, baseline_post, front, to_event, to_reply, baseline_watch)
+        watch = {k: measure_watch(front_server, writes, k, workers) for k in sorted({0, watchers})}
+    return Figures(baseline_get, baseline_post, front, watch, sorted(baseline_watch))
 
 
 def report(f: Figures, n: int, writes: int) -> list[str]:
@@ -438,16 +493,19 @@ def report(f: Figures, n: int, writes: int) -> list[str]:
             f"server CPU {'-' if r.cpu_ms is None else format(r.cpu_ms, '.2f')} ms/req  "
             f"ratio to in-process {r.per_second / base.per_second:.3f}"
         )
-    ev, rep, base = (sorted(x) for x in (f.watch_to_event, f.watch_to_reply, f.baseline_watch))
-    lines.append(
-        f"watch latency, POST -> event at a watching client ({writes} writes): "
-        f"p50 {percentile(ev, 50):.2f} ms, p99 {percentile(ev, 99):.2f} ms "
-        f"(POST reply p50 {percentile(rep, 50):.2f} ms)"
-    )
-    ratio = percentile(ev, 50) / percentile(base, 50)
+    base = f.baseline_watch
+    for others, w in f.watch.items():
+        cpu = "-" if w.cpu_ms is None else format(w.cpu_ms, ".2f")
+        lines.append(
+            f"watch latency, POST -> event at a watching client ({writes} writes, "
+            f"{others} other watches): p50 {percentile(w.to_event, 50):.2f} ms, "
+            f"p99 {percentile(w.to_event, 99):.2f} ms (POST reply p50 "
+            f"{percentile(w.to_reply, 50):.2f} ms); server CPU {cpu} ms/write"
+        )
+    ratio = percentile(f.watch[0].to_event, 50) / percentile(base, 50)
     lines.append(
         f"  in-process create -> ApiServer.watch (baseline): p50 {percentile(base, 50):.3f} ms, "
-        f"p99 {percentile(base, 99):.3f} ms; ratio of p50s {ratio:.0f}x"
+        f"p99 {percentile(base, 99):.3f} ms; ratio of p50s (no other watches) {ratio:.0f}x"
     )
     seq = f.front.get(("http.client", "get", 1))
     if seq is not None:
@@ -464,10 +522,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="requests per row")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--writes", type=int, default=500, help="writes for the watch latency")
+    parser.add_argument(
+        "--watchers", type=int, default=50, help="other watches for the fan-out's latency"
+    )
     parser.add_argument("--server", choices=["process", "thread"], default="process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures = run(Path(tmp), args.n, args.clients, args.writes, args.server)
+        figures = run(
+            Path(tmp), args.n, args.clients, args.writes, args.server, watchers=args.watchers
+        )
     print(f"kubesim serve benchmark (server: {args.server}, {os.cpu_count()} CPUs)")
     print("\n".join(report(figures, args.n, args.writes)))
 

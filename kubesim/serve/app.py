@@ -35,6 +35,7 @@ from kubesim.model.objects import dumps
 from kubesim.serve import discovery, openapi
 from kubesim.serve.clients import client_name
 from kubesim.serve.watchcache import WatchCache
+from kubesim.store.base import JournalEntry
 
 T = TypeVar("T")
 
@@ -91,6 +92,9 @@ class Front:
         self.cache: WatchCache | None = None
         self._tasks: list[asyncio.Task] = []
         self._watcher: Any = None
+        #: journal entries waiting for the next append, each with the future of its request
+        self._journal_queue: list[tuple[list[JournalEntry], asyncio.Future]] = []
+        self._journal_task: asyncio.Task | None = None
         #: the kinds last read from the store (None: read them on the next request)
         self._kinds: list[Kind] | None = None
 
@@ -105,6 +109,31 @@ class Front:
         """Run `fn` on the store thread (the ApiServer and its connection live there)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+    async def journal(self, entries: list[JournalEntry]) -> None:
+        """Append the journal entries of a client's reads (a LIST, a watch's start, the events
+        written to a watch). Entries queued while an append runs go into the next one together:
+        a write that reaches N watches costs one transaction for their N deliveries, not N.
+        Returns once `entries` are in the journal."""
+        done = asyncio.get_running_loop().create_future()
+        self._journal_queue.append((entries, done))
+        if self._journal_task is None or self._journal_task.done():
+            self._journal_task = asyncio.create_task(self._append_journal())
+        await done
+
+    async def _append_journal(self) -> None:
+        while self._journal_queue:
+            batch, self._journal_queue = self._journal_queue, []
+            try:
+                await self.call(self.api.store.append_journal, [e for es, _ in batch for e in es])
+            except Exception as e:  # noqa: BLE001 - each waiting request gets the error
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(e)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     def wrote(self) -> None:
         """After a write: the watch cache reads it now, and the control plane wakes."""
@@ -175,6 +204,8 @@ class Front:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._journal_task is not None:
+            await asyncio.gather(self._journal_task, return_exceptions=True)
         if self._api is not None:
             await self.call(self._api.store.close)
         self.executor.shutdown(wait=True)

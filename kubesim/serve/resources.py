@@ -185,7 +185,7 @@ async def _list(front: Front, request: web.Request, kind: Kind, namespace: str) 
     if not start:  # a reflector's LIST (kubectl get, an informer): the client's projection
         prefix = kind.prefix(namespace or None)
         entry = relist_entry(front.client(request), kind, prefix, rv, len(items), front.now())
-        await front.call(front.api.store.append_journal, [entry])
+        await front.journal([entry])
     if tables.wants_table(request.headers.get("Accept", "")):
         include = q.get("includeObject", "PartialObjectMetadata")
         return _reply(tables.table(kind, items, str(rv), include_object=include, list_meta=meta))

@@ -58,7 +58,7 @@ async def watch(
     if error is None:
         selected = {"labelSelector": label, "fieldSelector": fields}
         entry = watch_entry(w.client, kind, w.prefix, w.after, front.now(), selected)
-        await front.call(front.api.store.append_journal, [entry])
+        await front.journal([entry])
 
     response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
@@ -171,4 +171,4 @@ async def _journal(
 ) -> None:
     entries = delivery_entries(w.client, [(t, r, k) for t, _, r, k in events], front.now())
     w.delivered += len(entries)
-    await front.call(front.api.store.append_journal, entries)
+    await front.journal(entries)

@@ -15,7 +15,7 @@ def test_the_serve_benchmark_runs_end_to_end(tmp_path, monkeypatch):
     import bench_serve
 
     monkeypatch.setattr(bench_serve, "WARMUP", 1)
-    figures = bench_serve.run(tmp_path, n=4, clients=2, writes=3, workers="thread")
+    figures = bench_serve.run(tmp_path, n=4, clients=2, writes=3, workers="thread", watchers=2)
     assert set(figures.front) == {
         (client, op, k)
         for client in ("http.client", "kubernetes")
@@ -23,7 +23,10 @@ def test_the_serve_benchmark_runs_end_to_end(tmp_path, monkeypatch):
         for k in (1, 2)
     }
     assert all(r.per_second > 0 and r.p50_ms <= r.p99_ms for r in figures.front.values())
-    assert len(figures.watch_to_event) == len(figures.baseline_watch) == 3
+    assert set(figures.watch) == {0, 2}
+    assert all(len(w.to_event) == len(w.to_reply) == 3 for w in figures.watch.values())
+    assert len(figures.baseline_watch) == 3
     lines = bench_serve.report(figures, 4, 3)
+    assert sum(line.startswith("watch latency, ") for line in lines) == 2
     assert sum(line.lstrip().startswith(("GET ", "POST ")) for line in lines) == 8
     assert any(line.startswith("TCP_NODELAY: ") for line in lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 
 from kubesim.api.delete import delete
 from kubesim.api.server import CRD, ApiServer
@@ -369,3 +370,37 @@ def test_a_crd_written_by_another_process_changes_the_kinds(served):
     other.store.close()
     code, body, _ = served.request("GET", BACKUPS)  # no such resource, not an empty list
     assert code == 404 and body["message"] == "the server could not find the requested resource"
+
+
+def test_deliveries_to_many_watches_are_journaled_together(served, monkeypatch):
+    """Each watch's deliveries are in the journal under its client's name, and a write that
+    reaches several watches is journaled in fewer transactions than watches (one append per
+    watch made the store thread, shared by every request, the bottleneck of many watches)."""
+    store = served.server.front.api.store
+    appends: list[list] = []
+    delivered = threading.Event()
+    append = store.append_journal
+
+    def counted(entries):
+        entries = list(entries)
+        append(entries)
+        appends.append([e for e in entries if e.type == "delivery"])
+        if sum(map(len, appends)) >= 3:
+            delivered.set()
+
+    _, listed, _ = served.request("GET", CMS)
+    rv = listed["metadata"]["resourceVersion"]
+    streams = [
+        served.watch(CMS + f"?watch=1&resourceVersion={rv}", {"User-Agent": f"watcher-{c}/1.0"})
+        for c in "abc"
+    ]
+    monkeypatch.setattr(store, "append_journal", counted)
+    served.request("POST", CMS, cm("fanned"))
+    for s in streams:
+        assert s.next()["object"]["metadata"]["name"] == "fanned"
+        s.close()
+    assert delivered.wait(10)
+    with_deliveries = [a for a in appends if a]
+    assert len(with_deliveries) < 3
+    names = sorted(e.actor for a in with_deliveries for e in a)
+    assert names == ["watcher-a", "watcher-b", "watcher-c"]
