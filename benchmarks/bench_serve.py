@@ -3,9 +3,11 @@ in-process API in the same run.
 
 In one run, on this machine:
 1. the front starts as a user runs it, `kubesim serve --no-control-plane --port 0`, over a
-   temporary store, in its own process (`--server thread` runs it on a FrontServer thread of
-   this process instead); every client runs in a process of its own, so no client shares the
-   server's interpreter or event loop;
+   temporary store, in its own process, so no client shares its interpreter or event loop: each
+   measured client runs in a spawned process, the other watches' readers (4.) on threads of
+   this one. `--server thread` runs the front on a FrontServer thread of this process instead:
+   its request figures are the same within noise, but the readers then share its interpreter
+   and its CPU figure counts them;
 2. GET of one ConfigMap and POST of new ConfigMaps, with a plain HTTP client that keeps its
    connection alive (http.client) and with the official `kubernetes` Python client (which
    decodes every reply into its models): one client (requests/s, p50/p99 per request), then
