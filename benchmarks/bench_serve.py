@@ -106,20 +106,23 @@ def served(store: Path, mode: str = "process") -> Iterator[Server]:
             yield Server(server.url, lambda: time.process_time())
         return
     env = {**os.environ, "KUBESIM_STORE": str(store), "NO_COLOR": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kubesim", "serve", "--no-control-plane", "--port", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log_path = store.with_suffix(".log")  # not a pipe: a server that logs much never blocks
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kubesim", "serve", "--no-control-plane", "--port", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        found = re.search(r"at (http://\S+) ", line)
-        if found is None:
-            raise RuntimeError(f"kubesim serve did not start: {line}{proc.stderr.read()}")
+        deadline = time.monotonic() + 60
+        while (found := re.search(r"at (http://\S+) ", log_path.read_text())) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"kubesim serve did not start: {log_path.read_text()}")
+            time.sleep(0.02)
         yield Server(found.group(1), lambda: process_cpu(proc.pid))
+        if proc.poll() is not None:
+            raise RuntimeError(f"kubesim serve ended early: {log_path.read_text()[-2000:]}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
