@@ -173,15 +173,17 @@ class Front:
     async def startup(self, app: web.Application) -> None:
         self._api = api = await self.call(self._open_api)
 
-        def read(after: int):
-            events, progress = api.watch_progress(api.registry().kinds, after)
+        async def read(after: int):
+            events, progress = await self.call(
+                lambda: api.watch_progress(api.registry().kinds, after)
+            )
+            # a CRD changed (perhaps by another process). Forgotten here, on the loop's thread,
+            # after any read of the kinds that finished before this one has been kept.
             if any((ev.kind.group, ev.kind.kind) == (CRD.group, CRD.kind) for ev in events):
-                self.forget_kinds()  # a CRD changed (perhaps by another process)
+                self.forget_kinds()
             return events, progress
 
-        self.cache = cache = WatchCache(
-            lambda after: self.call(read, after), lambda: self.call(api.store.current_revision)
-        )
+        self.cache = cache = WatchCache(read, lambda: self.call(api.store.current_revision))
         await cache.start()
         self._tasks.append(asyncio.create_task(cache.run()))
         # writes of other processes (and of the control plane beside us) wake the cache at once
