@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from kubesim.api.server import ApiServer
+from kubesim.api.server import CRD, ApiServer
 from kubesim.model.errors import (
     ApiError,
     BadRequest,
@@ -35,6 +35,7 @@ from kubesim.model.objects import dumps
 from kubesim.serve import discovery, openapi
 from kubesim.serve.clients import client_name
 from kubesim.serve.watchcache import WatchCache
+from kubesim.store.base import JournalEntry
 
 T = TypeVar("T")
 
@@ -50,6 +51,17 @@ class RequestEntityTooLarge(ApiError):
 class InternalError(ApiError):
     code = 500
     reason = "InternalError"
+
+
+def _find_kind(kinds: list[Kind], group: str, version: str, resource: str) -> Kind | None:
+    for k in kinds:
+        if (
+            k.group == group
+            and k.plural == resource
+            and version in (k.served_versions or (k.version,))
+        ):
+            return k
+    return None
 
 
 def json_response(obj: Any, status: int = 200, warnings: list[str] | None = None) -> web.Response:
@@ -84,6 +96,11 @@ class Front:
         self.cache: WatchCache | None = None
         self._tasks: list[asyncio.Task] = []
         self._notifier: Any = None
+        #: journal entries waiting for the next append, each with the future of its request
+        self._journal_queue: list[tuple[list[JournalEntry], asyncio.Future]] = []
+        self._journal_task: asyncio.Task | None = None
+        #: the kinds last read from the store (None: read them on the next request)
+        self._kinds: list[Kind] | None = None
 
     @property
     def api(self) -> ApiServer:
@@ -97,6 +114,31 @@ class Front:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
 
+    async def journal(self, entries: list[JournalEntry]) -> None:
+        """Append the journal entries of a client's reads (a LIST, a watch's start, the events
+        written to a watch). Entries queued while an append runs go into the next one together:
+        a write that reaches N watches costs one transaction for their N deliveries, not N.
+        Returns once `entries` are in the journal."""
+        done = asyncio.get_running_loop().create_future()
+        self._journal_queue.append((entries, done))
+        if self._journal_task is None or self._journal_task.done():
+            self._journal_task = asyncio.create_task(self._append_journal())
+        await done
+
+    async def _append_journal(self) -> None:
+        while self._journal_queue:
+            batch, self._journal_queue = self._journal_queue, []
+            try:
+                await self.call(self.api.store.append_journal, [e for es, _ in batch for e in es])
+            except Exception as e:  # noqa: BLE001 - each waiting request gets the error
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(e)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
     def wrote(self) -> None:
         """After a write: the watch cache reads it now, and the control plane wakes."""
         if self.cache is not None:
@@ -105,17 +147,28 @@ class Front:
             self.on_write()
 
     async def kinds(self) -> list[Kind]:
-        return (await self.call(self.api.registry)).kinds
+        """Every kind served now, built-in and from CRDs, read from the store."""
+        kinds = (await self.call(self.api.registry)).kinds
+        self._kinds = kinds
+        return kinds
+
+    def forget_kinds(self) -> None:
+        """A CRD changed: the next request reads the kinds from the store again."""
+        self._kinds = None
 
     async def kind_of(self, group: str, version: str, resource: str) -> Kind:
-        for k in await self.kinds():
-            if (
-                k.group == group
-                and k.plural == resource
-                and version in (k.served_versions or (k.version,))
-            ):
-                return k
-        raise NotFound("the server could not find the requested resource")
+        """The kind a request's path names. Requests use the kinds last read (reading the CRDs
+        on every request cost a trip to the store thread each); a CRD written through this front
+        or seen by the watch cache makes the front read them again, and so does a path that
+        names no known kind (a CRD another process has just created)."""
+        if self._kinds is not None:
+            found = _find_kind(self._kinds, group, version, resource)
+            if found is not None:
+                return found
+        found = _find_kind(await self.kinds(), group, version, resource)
+        if found is None:
+            raise NotFound("the server could not find the requested resource")
+        return found
 
     def now(self) -> float:
         return time.time()
@@ -124,12 +177,17 @@ class Front:
     async def startup(self, app: web.Application) -> None:
         self._api = api = await self.call(self._open_api)
 
-        def read(after: int):
-            return api.watch_progress(api.registry().kinds, after)
+        async def read(after: int):
+            events, progress = await self.call(
+                lambda: api.watch_progress(api.registry().kinds, after)
+            )
+            # a CRD changed (perhaps by another process). Forgotten here, on the loop's thread,
+            # after any read of the kinds that finished before this one has been kept.
+            if any((ev.kind.group, ev.kind.kind) == (CRD.group, CRD.kind) for ev in events):
+                self.forget_kinds()
+            return events, progress
 
-        self.cache = cache = WatchCache(
-            lambda after: self.call(read, after), lambda: self.call(api.store.current_revision)
-        )
+        self.cache = cache = WatchCache(read, lambda: self.call(api.store.current_revision))
         await cache.start()
         self._tasks.append(asyncio.create_task(cache.run()))
         # writes of other processes (and of the control plane beside us) wake the cache at once
@@ -149,6 +207,8 @@ class Front:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._journal_task is not None:
+            await asyncio.gather(self._journal_task, return_exceptions=True)
         if self._api is not None:
             await self.call(self._api.store.close)
         self.executor.shutdown(wait=True)

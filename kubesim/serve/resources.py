@@ -17,6 +17,7 @@ import yaml
 from aiohttp import web
 
 from kubesim.api.delete import delete
+from kubesim.api.server import CRD
 from kubesim.api.subresources import bind, scale, scale_of
 from kubesim.model.errors import (
     BadRequest,
@@ -46,6 +47,17 @@ _RETURN_DELETED_OBJECT = ("Pod", "Service", "Namespace")
 async def handle(front: Front, request: web.Request, path: str) -> web.StreamResponse:
     rp = routes.parse(path)
     kind = await front.kind_of(rp.group, rp.version, rp.resource)
+    if (kind.group, kind.kind) != (CRD.group, CRD.kind) or request.method == "GET":
+        return await _route(front, request, rp, kind)
+    try:
+        return await _route(front, request, rp, kind)
+    finally:
+        front.forget_kinds()  # the next request sees the kinds this CRD write changed
+
+
+async def _route(
+    front: Front, request: web.Request, rp: routes.ResourcePath, kind: Kind
+) -> web.StreamResponse:
     if rp.namespace and not kind.namespaced:
         raise NotFound("the server could not find the requested resource")
     method = request.method
@@ -104,9 +116,9 @@ def _reply(
 # ------------------------------------------------------------------------------ bodies
 async def _body(request: web.Request, patch: bool = False) -> Any:
     data = await request.read()
-    # no Content-Type: JSON, the server's first media type (the Python client sends none on
-    # create and replace); aiohttp would say application/octet-stream
-    ctype = request.content_type if request.headers.get("Content-Type") else ""
+    # no Content-Type is JSON, the first type kube-apiserver accepts (the official Python
+    # client sends none on a create); aiohttp would call it application/octet-stream
+    ctype = request.content_type if "Content-Type" in request.headers else "application/json"
     if not data:
         raise BadRequest("the request body is empty: expected a JSON object")
     if patch and ctype not in patches.PATCH_TYPES:
@@ -202,7 +214,7 @@ async def _list(front: Front, request: web.Request, kind: Kind, namespace: str) 
     if not start:  # a reflector's LIST (kubectl get, an informer): the client's projection
         prefix = kind.prefix(namespace or None)
         entry = relist_entry(front.client(request), kind, prefix, rv, len(items), front.now())
-        await front.call(front.api.store.append_journal, [entry])
+        await front.journal([entry])
     if tables.wants_table(request.headers.get("Accept", "")):
         include = q.get("includeObject", "PartialObjectMetadata")
         return _reply(tables.table(kind, items, str(rv), include_object=include, list_meta=meta))

@@ -61,7 +61,7 @@ async def watch(
         # from the resourceVersion asked for (the catch-up read has moved w.after on already)
         since = w.after if start is None else start
         entry = watch_entry(w.client, kind, w.prefix, since, front.now(), selected)
-        await front.call(front.api.store.append_journal, [entry])
+        await front.journal([entry])
 
     response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
@@ -176,4 +176,4 @@ async def _journal(
 ) -> None:
     entries = delivery_entries(w.client, [(t, r, k) for t, _, r, k in events], front.now())
     w.delivered += len(entries)
-    await front.call(front.api.store.append_journal, entries)
+    await front.journal(entries)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
 
+from kubesim.api.delete import delete
+from kubesim.api.server import CRD, ApiServer
 from kubesim.store.sqlite import SqliteStore
 
 DEPLOY = {
@@ -319,3 +323,128 @@ def test_an_unexpected_failure_is_a_500_status_and_the_server_goes_on(served, mo
     assert "RuntimeError" in capsys.readouterr().err  # the traceback goes to the server's log
     monkeypatch.undo()
     assert served.request("POST", CMS, cm("a"))[0] == 201
+
+
+def test_a_body_without_content_type_is_json(served):
+    """kube-apiserver reads a create or update body without Content-Type as JSON (the official
+    Python client sends none); a patch must still say which kind of patch it is."""
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.request("POST", CMS, body=json.dumps(cm("bare")).encode())
+    resp = conn.getresponse()
+    assert resp.status == 201, resp.read()
+    assert json.loads(resp.read())["metadata"]["name"] == "bare"
+    conn.request("PATCH", CMS + "/bare", body=b"{}")
+    resp = conn.getresponse()
+    assert resp.status == 415, resp.read()
+    assert json.loads(resp.read())["reason"] == "UnsupportedMediaType"
+    conn.close()
+
+
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+BACKUPS = "/apis/example.com/v1/namespaces/default/backups"
+
+
+def backup_crd() -> dict:
+    schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "backups.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "backups", "singular": "backup", "kind": "Backup"},
+            "versions": [{"name": "v1", "served": True, "storage": True, "schema": schema}],
+        },
+    }
+
+
+def backup(name: str) -> dict:
+    return {"apiVersion": "example.com/v1", "kind": "Backup", "metadata": {"name": name}}
+
+
+def test_requests_do_not_read_the_crds_each_time(served, monkeypatch):
+    """The front keeps the kinds it read: a request costs one trip to the store thread, not
+    two (reading the CRDs on every request was the largest cost of a GET)."""
+    front = served.server.front
+    reads = []
+    kinds = front.kinds
+
+    async def counted():
+        reads.append(1)
+        return await kinds()
+
+    monkeypatch.setattr(front, "kinds", counted)
+    served.request("POST", CMS, cm("a"))
+    for _ in range(10):
+        assert served.request("GET", CMS + "/a")[0] == 200
+    assert len(reads) <= 1
+
+
+def test_a_crd_written_through_the_front_changes_the_kinds_at_once(served):
+    assert served.request("GET", BACKUPS)[0] == 404  # the front has read the kinds: no Backup
+    assert served.request("POST", CRDS, backup_crd())[0] == 201
+    assert served.request("POST", BACKUPS, backup("nightly"))[0] == 201
+    crd = served.request("GET", CRDS + "/backups.example.com")[1]
+    crd["spec"]["versions"].append({**crd["spec"]["versions"][0], "name": "v2", "storage": False})
+    code, crd, _ = served.request("PUT", CRDS + "/backups.example.com", crd)
+    assert code == 200
+    v2_path = BACKUPS.replace("/v1/", "/v2/") + "/nightly"
+    assert served.request("GET", v2_path)[0] == 200
+    crd["spec"]["versions"][1]["served"] = False
+    crd = served.request("PUT", CRDS + "/backups.example.com", crd)[1]
+    assert [v["served"] for v in crd["spec"]["versions"]] == [True, False]
+    assert served.request("GET", v2_path)[0] == 404  # v2 is no longer served
+    assert served.request("GET", BACKUPS + "/nightly")[0] == 200
+
+
+def test_a_crd_written_by_another_process_changes_the_kinds(served):
+    """A path naming no known kind reads the kinds again (a CRD just created elsewhere); a CRD
+    deleted elsewhere reaches the front through its watch cache."""
+    assert served.request("GET", BACKUPS)[0] == 404
+    other = ApiServer(SqliteStore(str(served.store)))
+    other.create(backup_crd())
+    assert served.request("POST", BACKUPS, backup("nightly"))[0] == 201
+    _, crds, _ = served.request("GET", CRDS)
+    stream = served.watch(CRDS + f"?watch=1&resourceVersion={crds['metadata']['resourceVersion']}")
+    delete(other, CRD, None, "backups.example.com")
+    served.server.poke()
+    stream.until(lambda ev: ev["type"] == "DELETED")
+    stream.close()
+    other.store.close()
+    code, body, _ = served.request("GET", BACKUPS)  # no such resource, not an empty list
+    assert code == 404 and body["message"] == "the server could not find the requested resource"
+
+
+def test_deliveries_to_many_watches_are_journaled_together(served, monkeypatch):
+    """Each watch's deliveries are in the journal under its client's name, and a write that
+    reaches several watches is journaled in fewer transactions than watches (one append per
+    watch made the store thread, shared by every request, the bottleneck of many watches)."""
+    store = served.server.front.api.store
+    appends: list[list] = []
+    delivered = threading.Event()
+    append = store.append_journal
+
+    def counted(entries):
+        entries = list(entries)
+        append(entries)
+        appends.append([e for e in entries if e.type == "delivery"])
+        if sum(map(len, appends)) >= 3:
+            delivered.set()
+
+    _, listed, _ = served.request("GET", CMS)
+    rv = listed["metadata"]["resourceVersion"]
+    streams = [
+        served.watch(CMS + f"?watch=1&resourceVersion={rv}", {"User-Agent": f"watcher-{c}/1.0"})
+        for c in "abc"
+    ]
+    monkeypatch.setattr(store, "append_journal", counted)
+    served.request("POST", CMS, cm("fanned"))
+    for s in streams:
+        assert s.next()["object"]["metadata"]["name"] == "fanned"
+        s.close()
+    assert delivered.wait(10)
+    with_deliveries = [a for a in appends if a]
+    assert len(with_deliveries) < 3
+    names = sorted(e.actor for a in with_deliveries for e in a)
+    assert names == ["watcher-a", "watcher-b", "watcher-c"]
