@@ -23,9 +23,9 @@ from kubesim.serve.kubeconfig import kubeconfig_text
 from kubesim.sim.clock import VirtualClock
 from kubesim.sim.controlplane import ControlPlane, SimConfig
 from kubesim.sim.runner import run_virtual
-from kubesim.store import open_store
-from kubesim.store.sqlite import SqliteStore
+from kubesim.store.base import Store
 from tests.cli.conftest import run, store_path  # noqa: F401 - the CLI tests' fixtures, shared
+from tests.stores import Stores, open_spec
 
 T0 = 1_767_225_600.0
 KUBECTL = shutil.which("kubectl")
@@ -34,10 +34,16 @@ KUBECTL = shutil.which("kubectl")
 @dataclass
 class Served:
     server: FrontServer
+    #: the store file (the sqlite backend); `spec` names the store on either backend
     store: Path
     kubeconfig: Path
     #: the last control plane settle() started (its journal start is the latest run)
     plane: ControlPlane | None = None
+    spec: str = ""
+
+    def open_store(self) -> Store:
+        """Another connection to the front's store, as another process would open it."""
+        return open_spec(self.spec or str(self.store))
 
     @property
     def port(self) -> int:
@@ -72,7 +78,7 @@ class Served:
         still runs (`kubesim serve`)."""
         if self.plane is not None:
             self.plane.store.close()
-        plane = ControlPlane(SqliteStore(str(self.store)), VirtualClock(T0), SimConfig(seed=seed))
+        plane = ControlPlane(self.open_store(), VirtualClock(T0), SimConfig(seed=seed))
         plane.start()
         run_virtual(plane, idle=60.0)
         if stop:
@@ -109,14 +115,24 @@ class WatchStream:
         self.conn.close()
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    store = tmp_path / "store.db"
-    front = Front(lambda: ApiServer(open_store(str(store))), bookmark_interval=0.2)
+def _serve(tmp_path: Path, spec: str) -> Iterator[Served]:
+    front = Front(lambda: ApiServer(open_spec(spec)), bookmark_interval=0.2)
     with FrontServer(front, "127.0.0.1", 0) as server:
         kubeconfig = tmp_path / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(server.url))
-        s = Served(server, store, kubeconfig)
+        s = Served(server, tmp_path / "store.db", kubeconfig, spec=spec)
         yield s
         if s.plane is not None:
             s.plane.store.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """The front over a store file."""
+    yield from _serve(tmp_path, str(tmp_path / "store.db"))
+
+
+@pytest.fixture
+def served_etcd(tmp_path: Path, etcd_server) -> Iterator[Served]:
+    """The front over a real etcd (a keyspace of its own); skipped only without an etcd binary."""
+    yield from _serve(tmp_path, Stores("etcd", tmp_path, etcd_server.location).spec("served"))

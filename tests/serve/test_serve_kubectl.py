@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubesim.store.sqlite import SqliteStore
 from tests.serve.conftest import KUBECTL
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +50,7 @@ def lines_until(stream: queue.Queue, predicate, seconds: float = 20.0) -> list[s
 
 def wait_for_watch(served, client: str, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     try:
         while not any(e.actor == client for e in store.journal(types=["client"])):
             assert time.monotonic() < deadline, f"{client} never started a watch"
@@ -61,6 +60,15 @@ def wait_for_watch(served, client: str, seconds: float = 20.0) -> None:
 
 
 def test_a_new_users_kubectl_session(served, tmp_path: Path):
+    kubectl_session(served, tmp_path)
+
+
+def test_the_same_session_with_etcd_as_the_write_model(served_etcd, tmp_path: Path):
+    """The front and the control plane over a real etcd: revisions are etcd's own."""
+    kubectl_session(served_etcd, tmp_path)
+
+
+def kubectl_session(served, tmp_path: Path) -> None:
     out = kubectl(served, "apply", "-f", str(WEB)).stdout
     assert out == "deployment.apps/web created\n"
     assert kubectl(served, "apply", "-f", str(WEB)).stdout == "deployment.apps/web unchanged\n"
@@ -137,7 +145,7 @@ def test_a_new_users_kubectl_session(served, tmp_path: Path):
     assert gone.stderr.strip() == 'Error from server (NotFound): deployments.apps "web" not found'
 
     # the same session in kubesim's history: each request a command with actor kubectl
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     commands = [e for e in store.journal(types=["command"]) if e.actor == "kubectl"]
     store.close()
     verbs = [(e.verb, e.outcome) for e in commands if e.target.endswith("deployments/default/web")]
