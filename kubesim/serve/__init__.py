@@ -7,8 +7,12 @@ out to every watching client as kube-apiserver's watch cache does. Clients that 
 consumers: their LISTs, watches and deliveries go to the journal under their name, so the live
 view, `lag` and replay show them beside the built-in controllers.
 
-Modules: `routes` (URL to resource), `discovery` and `openapi` (what kubectl asks before it acts),
-`tables` (server-side printing), `patch` (the PATCH content types), `selectors` (field
-selectors), `watchcache` (the fan-out), `clients` (who is asking), `app` (the aiohttp handlers),
-`front` (runs the server on a thread), `kubeconfig`. Called by kubesim/cli/serve.py.
+Modules: `app` (the aiohttp application, errors, discovery endpoints), `front` (runs it on a
+thread), `routes` (URL to resource), `discovery` and `openapi` (what kubectl asks before it acts),
+`resources` (routing of resource requests), `bodies` (request and response bodies), `protobuf`
+with `protoschema` (kubectl's protobuf bodies; `protogen` regenerates the table from kubectl),
+`lists`, `writes`, `patch` (the PATCH content types), `serverapply`, `fieldvalidation`,
+`selectors` (field selectors), `tables` (server-side printing), `watchcache` (the fan-out),
+`watchstream` (one watch over HTTP), `clients` (who is asking), `kubeconfig`. Called by
+kubesim/cli/serve.py.
 """
