@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +34,7 @@ from kubesim.cli.controlplane import (
     run_up,
 )
 from kubesim.cli.options import check_output, duration_option, float_option, int_option
-from kubesim.model.errors import UsageError
+from kubesim.model.errors import StoreReplaced, UsageError
 
 if TYPE_CHECKING:
     from kubesim.serve.front import FrontServer
@@ -146,18 +147,30 @@ def serve_command(
     )
 
 
+#: how often the front alone checks that its store is still the one it opened
+IDENTITY_CHECK_S = 0.5
+
+
 def _serve_only(address: str, port: int, duration: float | None) -> None:
-    """The front alone, until Ctrl-C, SIGTERM or --for (another process runs `up`)."""
+    """The front alone, until Ctrl-C, SIGTERM or --for (another process runs `up`). If the store
+    is removed or replaced (`kubesim reset`), it stops, as `up` does, rather than go on
+    answering from a store nobody else can see."""
     location = context.store_location()
     if location.path is not None:
         context.check_store_path(location.path)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    store = context.api().store
     server = _start_front(address, port, None)
+    end = time.monotonic() + duration if duration is not None else float("inf")
     try:
-        stop.wait(duration)
+        while not stop.is_set() and time.monotonic() < end:
+            store.check_identity()
+            stop.wait(min(IDENTITY_CHECK_S, max(0.0, end - time.monotonic())))
     except KeyboardInterrupt:
         pass
+    except StoreReplaced as e:
+        raise StoreReplaced(f"{e}; kubesim serve stops (start it again)") from e
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)

@@ -73,3 +73,28 @@ def test_serve_runs_the_control_plane_as_up_does(run):
     assert code == 0, err
     assert "serving the Kubernetes API at" in err and "control plane up against" in err
     assert "process    kube-scheduler" in out
+
+
+def test_the_front_alone_stops_when_its_store_is_reset(run, store_path, tmp_path):
+    """`kubesim reset` removes the store: the front stops rather than answer from a file nobody
+    else can see (as `up` does)."""
+    import threading
+    import time
+
+    from kubesim.store import remove_store
+    from kubesim.store.schema import is_open
+
+    run("apply", "-f", "-", stdin=b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+
+    def reset_once_served() -> None:
+        deadline = time.monotonic() + 15
+        while not is_open(store_path) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until `serve` (in this process) has the store open
+        remove_store(str(store_path))
+
+    resetter = threading.Thread(target=reset_once_served)
+    resetter.start()
+    code, _, err = run("serve", "--no-control-plane", "--port", "0", "--for", "20s")
+    resetter.join()
+    assert code == 1
+    assert "was removed while this process had it open" in err and "kubesim serve stops" in err
