@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubesim.model.fieldselectors import matcher_by_name
+from kubesim.model.labels import matches, parse_selector
 from kubesim.model.objects import loads
 from kubesim.store.base import JournalEntry
 
@@ -66,6 +68,14 @@ def add_client_watch(clients: dict[str, dict[str, Any]], entry: JournalEntry) ->
         for value in data.get(field_name) or ():
             if value not in record[field_name]:
                 record[field_name].append(value)
+    # what each watch receives: all of its prefix, or (with selectors) what they select
+    selectors = [data.get("labelSelector") or "", data.get("fieldSelector") or ""]
+    kind = (data.get("kinds") or [""])[0]
+    for prefix in data.get("prefixes") or ():
+        watch = [prefix, kind, *selectors]
+        record.setdefault("watches", [])
+        if watch not in record["watches"]:
+            record["watches"].append(watch)
 
 
 def last_run(store: Any) -> JournaledRun | None:
@@ -94,12 +104,35 @@ def watches(watch: dict[str, Any], key: str, value: bytes) -> bool:
     `watching()` record of sim/consumer.py, journaled at start) receive the event of `key`?"""
     if not key.startswith(tuple(watch.get("prefixes") or ())):
         return False
+    if watch.get("watches"):  # a client of kubesim serve: its watches' selectors
+        return _selected(watch["watches"], key, value)
     node = watch.get("node")
     if node and key.startswith("/registry/pods/"):
         return (loads(value).get("spec") or {}).get("nodeName") == node
     if node and key.startswith("/registry/minions/"):
         return key.rsplit("/", 1)[-1] == node
     return True
+
+
+def _selected(client_watches: list[list[str]], key: str, value: bytes) -> bool:
+    """Does any of a client's watches (prefix, kind, label selector, field selector) receive
+    the event of `key`? An object a selector no longer selects still reaches it, as DELETED,
+    only if it matched before: counted here by its value now, which errs towards `unseen`."""
+    obj: dict[str, Any] | None = None
+    for prefix, kind, labels, fields in client_watches:
+        if not key.startswith(prefix):
+            continue
+        if not labels and not fields:
+            return True
+        if obj is None:
+            obj = loads(value)
+        md = obj.get("metadata") or {}
+        if labels and not matches(parse_selector(labels), md.get("labels")):
+            continue
+        match = matcher_by_name(kind, fields) if fields else None
+        if match is None or match(obj):
+            return True
+    return False
 
 
 def unseen(store: Any, watch: dict[str, Any], seen: int, upto: int | None = None) -> Unseen:

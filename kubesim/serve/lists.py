@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from kubesim.model import fieldselectors as selectors
 from kubesim.model.errors import BadRequest, Compacted, Expired
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
-from kubesim.serve import selectors, tables
+from kubesim.serve import tables
 from kubesim.serve.bodies import reply
 from kubesim.serve.clients import relist_entry
 

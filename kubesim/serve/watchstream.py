@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from kubesim.model import fieldselectors as selectors
 from kubesim.model.errors import BadRequest, Compacted
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
 from kubesim.model.objects import dumps
-from kubesim.serve import selectors, tables
+from kubesim.serve import tables
 from kubesim.serve.clients import delivery_entries, watch_entry
 from kubesim.serve.watchcache import Watcher, expired
 

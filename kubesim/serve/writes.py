@@ -15,10 +15,11 @@ from aiohttp import web
 
 from kubesim.api.delete import delete
 from kubesim.api.subresources import bind, scale, scale_of
+from kubesim.model import fieldselectors as selectors
 from kubesim.model.errors import BadRequest, FieldError, Invalid, NotFound
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
-from kubesim.serve import fieldvalidation, selectors, serverapply
+from kubesim.serve import fieldvalidation, serverapply
 from kubesim.serve import patch as patches
 from kubesim.serve.bodies import delete_options, dry_run, expect_kind, object_body, read_body, reply
 

@@ -73,3 +73,26 @@ def test_replay_shows_the_client_from_when_it_watched(served):
     assert (row.revision, row.watches) == (seen, "cm (http)")
     behind = next(s for s in late.staleness if s.consumer == "kubectl")
     assert behind.events_behind == 1
+
+
+def test_a_selective_watch_is_behind_only_by_what_it_selects(served):
+    """`kubectl rollout status` watches one object (fieldSelector metadata.name): writes to
+    the others are not events it missed; a write to its object after it left is."""
+    served.request("POST", CMS, cm("mine"))
+    served.settle(stop=False)
+    _, listed, _ = served.request("GET", CMS, headers=KUBECTL)
+    rv = listed["metadata"]["resourceVersion"]
+    w = served.watch(
+        CMS + f"?watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dmine&timeoutSeconds=1",
+        headers=KUBECTL,
+    )
+    with pytest.raises(EOFError):
+        w.next()  # nothing for it: the watch ends at its timeout
+    w.close()
+    served.request("POST", CMS, cm("other"))
+    store = served.open_store()
+    assert {r[0]: r[2] for r in lag_rows(store)[0][1:]}["kubectl"] == "0"
+    merge = {"Content-Type": "application/merge-patch+json"}
+    served.request("PATCH", CMS + "/mine", {"data": {"k": "v"}}, merge)
+    assert {r[0]: r[2] for r in lag_rows(store)[0][1:]}["kubectl"] == "1"
+    store.close()

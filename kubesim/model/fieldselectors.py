@@ -3,8 +3,9 @@
 Each kind answers to `metadata.name` and `metadata.namespace`, plus the fields its registry
 strategy adds (Pods: spec.nodeName, status.phase, ...; Events: involvedObject.*, reason, type,
 source). Requirements are `=`, `==` or `!=`, joined by commas. Another field is refused as the real
-server refuses it: `field label not supported: spec.replicas` (400). Called by `app` for lists and
-watches (kubectl describe finds an object's events with `involvedObject.*`).
+server refuses it: `field label not supported: spec.replicas` (400). Used by kubesim serve for
+lists and watches (kubectl describe finds an object's events with `involvedObject.*`), and by
+kubesim.client.staleness to count only what a client's selective watch would receive.
 """
 
 from __future__ import annotations
@@ -57,15 +58,27 @@ def parse(text: str) -> list[Requirement]:
 
 def matcher(kind: Kind, text: str) -> Callable[[dict[str, Any]], bool] | None:
     """A predicate for objects of `kind`, or None for an empty selector."""
+    fields = {} if kind.is_custom else _KIND_FIELDS.get(kind.kind, {})
+    return _matcher(fields, kind.namespaced, text)
+
+
+def matcher_by_name(kind: str, text: str) -> Callable[[dict[str, Any]], bool] | None:
+    """`matcher` for a kind known by name only (a journaled watch): a built-in kind's fields, or
+    `metadata.*` for another (a custom resource)."""
+    return _matcher(_KIND_FIELDS.get(kind, {}), True, text)
+
+
+def _matcher(
+    fields: dict[str, tuple[str, ...]], namespaced: bool, text: str
+) -> Callable[[dict[str, Any]], bool] | None:
     requirements = parse(text)
     if not requirements:
         return None
-    fields: dict[str, tuple[str, ...]] = {} if kind.is_custom else _KIND_FIELDS.get(kind.kind, {})
     paths: list[tuple[tuple[str, ...], str, bool]] = []
     for field, value, equal in requirements:
         if field == "metadata.name":
             path: tuple[str, ...] = ("metadata", "name")
-        elif field == "metadata.namespace" and kind.namespaced:
+        elif field == "metadata.namespace" and namespaced:
             path = ("metadata", "namespace")
         elif field in fields:
             path = fields[field]
