@@ -97,4 +97,6 @@ def test_the_front_alone_stops_when_its_store_is_reset(run, store_path, tmp_path
     code, _, err = run("serve", "--no-control-plane", "--port", "0", "--for", "20s")
     resetter.join()
     assert code == 1
-    assert "was removed while this process had it open" in err and "kubesim serve stops" in err
+    # removed, or (if the reset came before the front opened its own connection, which then
+    # made a new file) replaced: either way the front stops
+    assert "while this process had it open" in err and "kubesim serve stops" in err
