@@ -326,7 +326,8 @@ class ApiServer:
             data = encode(obj)
             result = self.store.txn([Put(key, data, 0)], [entry])
             if result.succeeded:
-                self._written.written(key, data, result.revision, None)
+                if kind.plural != "events":  # kube-apiserver's watch cache skips Events too
+                    self._written.written(key, data, result.revision, None)
                 obj["metadata"]["resourceVersion"] = str(result.revision)
                 return WriteResult(obj, result.revision, True)
             if not md.get("generateName") and result.current is not None:

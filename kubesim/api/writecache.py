@@ -9,7 +9,9 @@ update runs again on it. A decision taken without writing (a precondition failed
 failed, or nothing changed) is taken again on a fresh read unless the copy was current
 (`origStateIsCurrent`). ApiServer.guaranteed_update does the same with this cache, which holds
 what that ApiServer itself wrote or read last for each key (bounded: the least recently used
-keys are dropped). Used by kubesim/api/server.py only.
+keys are dropped). Events are not kept when created (kube-apiserver's watch cache is off for
+events by default, DefaultWatchCacheSizes): they are many and hardly ever updated, and would
+push out the objects that are. Used by kubesim/api/server.py only.
 """
 
 from __future__ import annotations

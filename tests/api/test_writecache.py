@@ -102,3 +102,24 @@ def test_an_object_deleted_by_another_process_is_not_found(two):
     delete(other, CM, "default", "cm")
     with pytest.raises(NotFound):
         api.guaranteed_update(CM, "default", "cm", set_data(a="2"), actor="t", verb="update")
+
+
+def test_events_are_not_kept(two):
+    """kube-apiserver's watch cache is off for Events: many, hardly ever updated."""
+    api, store, _ = two
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "e1", "namespace": "default"},
+        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+        "reason": "Scheduled",
+        "message": "m",
+    }
+    api.create(event)
+    assert len(api._written) == 0
+    store.calls.clear()
+    kind = builtin("Event")
+    api.guaranteed_update(
+        kind, "default", "e1", lambda live: {**live, "message": "n"}, actor="t", verb="update"
+    )
+    assert store.count("get") == 1
