@@ -15,7 +15,8 @@ Measured here (2 CPUs shared with other jobs; etcd 3.4.23, data dir on disk): ap
 writes/s on SQLite, 693/s on etcd (0.07); watch latency SQLite p50 10.4 ms p99 11.0 ms
 (watchfiles' debounce), etcd p50 2.0 ms p99 6.1 ms (0.19 / 0.55); 1,000 x 10 on etcd: applied
 in 1.6 s, reconciled in 162 s wall (10,000 pods Running, 1,000 available; 79,000 writes,
-487/s), against 28-34 s on SQLite (bench_controlplane.py). Before the round trips were cut it
+487/s; a second run while the machine was busier: 183 s, 433/s, apply 570/s), against 28-34 s
+on SQLite (bench_controlplane.py). Before the round trips were cut it
 was 436 s (181 writes/s, 2.5 requests per write): the poll no longer reads the CRDs (its watch
 says when one changed), an update starts from the API server's own copy of the object instead
 of a GET (the compare-and-swap catches a stale one), a Put that cannot be identical is a plain
