@@ -25,6 +25,7 @@ from kubesim.api.admission import NamespaceLifecycle, allocate_cluster_ip
 from kubesim.api.bootstrap import initial_objects
 from kubesim.api.names import generate_name, new_uid
 from kubesim.api.retry import CasRetry
+from kubesim.api.writecache import WriteCache
 from kubesim.model.errors import (
     AlreadyExists,
     ApiError,
@@ -41,6 +42,7 @@ from kubesim.store.base import Delete, JournalEntry, KeyValue, Put, Store
 
 CRD = builtin("CustomResourceDefinition")
 NAMESPACE = builtin("Namespace")
+_CRD_PREFIX = CRD.prefix()
 
 #: how many generated names a create tries before it gives up (AlreadyExists)
 MAX_CAS_RETRIES = 20
@@ -137,13 +139,18 @@ class ApiServer:
         self._registry: Registry | None = None
         self.namespaces = NamespaceLifecycle(store, clock)
         self._registry_rev = -1
+        #: the registry in hand is known current up to this revision (a read, or a watch that
+        #: saw no CRD change since one: see registry_through)
+        self._registry_through = -1
+        #: what this API server last wrote or read for each key, for writes (writecache.py)
+        self._written = WriteCache()
         if store.current_revision() == store.created_revision():
             self._bootstrap()
 
     # ----------------------------------------------------------------------------- kinds
     def registry(self) -> Registry:
         """Built-in kinds plus the kinds of every stored CRD (rebuilt when CRDs change)."""
-        kvs, _ = self.store.range(CRD.prefix())
+        kvs, read_at = self.store.range(CRD.prefix())
         rev = max((kv.mod_revision for kv in kvs), default=0) + len(kvs)
         if self._registry is None or rev != self._registry_rev:
             reg = Registry(BUILTIN_KINDS)
@@ -154,7 +161,17 @@ class ApiServer:
                 if not (crd.get("metadata") or {}).get("deletionTimestamp"):
                     reg.add(crds.kinds_from_crd(crd))
             self._registry, self._registry_rev = reg, rev
+        self._registry_through = read_at
         return self._registry
+
+    def registry_through(self, revision: int) -> Registry:
+        """The registry as of `revision` or later, without a store read when the one in hand is
+        known current up to it: it was read at or after `revision`, or this API's watch has read
+        every event up to `revision` and none was a CRD's (the API server's CRD informer, kept
+        current by the watch; see watch_progress). Else `registry()` reads the CRDs."""
+        if self._registry is not None and self._registry_through >= revision:
+            return self._registry
+        return self.registry()
 
     def kind_for(self, obj: dict[str, Any]) -> Kind:
         api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
@@ -192,22 +209,35 @@ class ApiServer:
         return items, rev
 
     def watch(
-        self, kinds: Sequence[Kind], after_revision: int, limit: int | None = None
+        self,
+        kinds: Sequence[Kind] | Callable[[int], Sequence[Kind]],
+        after_revision: int,
+        limit: int | None = None,
     ) -> Sequence[WatchEvent]:
         """Events strictly after `after_revision` (the API's watch is exclusive, etcd's is not)."""
         return self.watch_progress(kinds, after_revision, limit)[0]
 
     def watch_progress(
-        self, kinds: Sequence[Kind], after_revision: int, limit: int | None = None
+        self,
+        kinds: Sequence[Kind] | Callable[[int], Sequence[Kind]],
+        after_revision: int,
+        limit: int | None = None,
     ) -> tuple[Sequence[WatchEvent], int]:
         """`watch`, and the revision this read reached: every event up to it, of any kind, has
         been read (a BOOKMARK's resourceVersion, etcd's progress notification). A caller that
         watches again from there is not expired by a compaction of revisions that held only
-        other kinds."""
-        by_prefix = {k.prefix(): k for k in kinds}
+        other kinds. `kinds` may be a function of that revision (the control plane's poll: the
+        kinds of the registry as of the events read, see registry_through)."""
         out: builtins.list[WatchEvent] = []
         events = self.store.events(after_revision + 1, "/registry/", limit=limit)
         progress = events[-1].revision if events else after_revision
+        if self._registry_through >= after_revision and not any(
+            ev.key.startswith(_CRD_PREFIX) for ev in events
+        ):
+            self._registry_through = max(self._registry_through, progress)
+        if callable(kinds):
+            kinds = kinds(progress)
+        by_prefix = {k.prefix(): k for k in kinds}
         for ev in events:
             kind = _kind_of_key(ev.key, by_prefix)
             if kind is None:
@@ -293,8 +323,11 @@ class ApiServer:
             return WriteResult(obj, current, False)
         for _ in range(MAX_CAS_RETRIES):
             entry = self.command_entry(actor, verb, kind, key, "created", obj, journal_data)
-            result = self.store.txn([Put(key, encode(obj), 0)], [entry])
+            data = encode(obj)
+            result = self.store.txn([Put(key, data, 0)], [entry])
             if result.succeeded:
+                if kind.plural != "events":  # kube-apiserver's watch cache skips Events too
+                    self._written.written(key, data, result.revision, None)
                 obj["metadata"]["resourceVersion"] = str(result.revision)
                 return WriteResult(obj, result.revision, True)
             if not md.get("generateName") and result.current is not None:
@@ -366,48 +399,91 @@ class ApiServer:
         `mutate(live_copy)` returns the desired object (or None for "nothing to do"). A write
         that changes nothing stores nothing: no revision, no event (the journal still records
         the command, as unchanged).
+
+        The read is skipped when this API server holds the object as it last wrote or read it
+        (api/writecache.py, kube-apiserver's cachedExistingObject): the compare-and-swap on that
+        copy's mod revision fails if it is stale, and returns the current value to start again
+        from. A decision taken on the copy without writing (a precondition or the update failed,
+        nothing changed) is taken again on a fresh read unless the copy was current.
         """
         key = kind.key(namespace, name)
         if pinned_revision is not None:  # the request carried a resourceVersion: journal it
             journal_data = {**(journal_data or {}), "resourceVersion": str(pinned_revision)}
         retry = CasRetry()
         try:
-            kv = self.store.get(key)
+            kv = self._written.get(key)
+            current = kv is None  # a cached copy is a suggestion until a compare confirms it
+            if current:
+                kv = self._read(key)
             while True:
                 if kv is None:
                     raise self.not_found(kind, name)
-                if pinned_revision is not None and pinned_revision != kv.mod_revision:
-                    raise self.conflict(kind, name)
-                old = decode(kv, self.store)
-                desired = mutate(decode(kv, self.store))
-                if desired is None:
-                    return WriteResult(old, kv.mod_revision, False)
-                new = strategy.prepare_for_update(kind, desired, old, subresource)
-                if strategy.should_delete_during_update(new, old):
+                try:
+                    if pinned_revision is not None and pinned_revision != kv.mod_revision:
+                        raise self.conflict(kind, name)
+                    old = decode(kv, self.store)
+                    desired = mutate(decode(kv, self.store))
+                    new = (
+                        None
+                        if desired is None
+                        else strategy.prepare_for_update(kind, desired, old, subresource)
+                    )
+                except ApiError:
+                    if not current:  # taken on the copy: again on a fresh read, unless it was
+                        fresh, current = self._read(key), True
+                        if not _same(fresh, kv):
+                            kv = fresh
+                            continue
+                    raise
+                if new is not None and strategy.should_delete_during_update(new, old):
                     done = self._finalize(kind, key, new, kv, actor, verb, journal_data)
                     if done is not None:
+                        self._written.forget(key)
                         return done
-                    kv = self.store.get(key)
-                    retry.lost()
+                    if current:
+                        retry.lost()
+                    kv, current = self._read(key), True
                     continue
-                data = encode(new)
-                if data == kv.value:
+                data = None if new is None else encode(new)
+                if new is None or data == kv.value:  # nothing to write
+                    if not current:
+                        fresh, current = self._read(key), True
+                        if not _same(fresh, kv):
+                            kv = fresh
+                            continue
+                    if new is None:
+                        return WriteResult(old, kv.mod_revision, False)
                     entry = self.command_entry(
                         actor, verb, kind, key, "unchanged", new, journal_data, kv.mod_revision
                     )
                     self.store.append_journal([entry])
                     return WriteResult(old, kv.mod_revision, False)
+                assert data is not None
                 entry = self.command_entry(actor, verb, kind, key, outcome, new, journal_data)
                 result = self.store.txn([Put(key, data, kv.mod_revision)], [entry])
                 if result.succeeded:
+                    self._written.written(key, data, result.revision, kv)
                     new["metadata"]["resourceVersion"] = str(result.revision)
                     return WriteResult(new, result.revision, True)
-                # another writer won: its value came back with the failed compare (None: deleted)
-                kv = result.current
-                retry.lost()
+                # another writer won (or the copy was stale): its value came back with the failed
+                # compare (None: deleted)
+                if current:
+                    retry.lost()
+                kv, current = self._remember(key, result.current), True
         except ApiError as e:
             self.reject(e, actor, verb, kind, key, journal_data)
             raise
+
+    def _read(self, key: str) -> KeyValue | None:
+        """The key's value now, kept as this API server's copy."""
+        return self._remember(key, self.store.get(key))
+
+    def _remember(self, key: str, kv: KeyValue | None) -> KeyValue | None:
+        if kv is None:
+            self._written.forget(key)
+        else:
+            self._written.put(kv)
+        return kv
 
     def _finalize(self, kind, key, obj, kv, actor, verb, journal_data) -> WriteResult | None:
         """The last finalizer of a deleting object was removed: the object goes away. None if
@@ -525,6 +601,11 @@ class ApiServer:
                 self.command_entry("kube-apiserver", "create", kind, key, "created", obj)
             )
         self.store.txn(ops, entries)
+
+
+def _same(fresh: KeyValue | None, kv: KeyValue) -> bool:
+    """A fresh read finds the key at the revision of the copy `kv`: the copy was current."""
+    return fresh is not None and fresh.mod_revision == kv.mod_revision
 
 
 def _details(kind: Kind, name: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class ReadSide(PlaneParts):
         """Fan the store's new events out to the consumers that watch them, then send every
         open watch a bookmark at the polled revision."""
         try:
-            events = self.api.watch(self._watched_kinds(), self.polled)
+            events = self.api.watch(self._watched_kinds, self.polled)
         except Compacted:
             # the watch cache fell behind a compaction: it restarts, ending every watch it
             # served; each reflector resumes from its revision (410 and a relist if too old)
@@ -120,11 +120,12 @@ class ReadSide(PlaneParts):
                 self._bookmark(consumer)
         return len(events)
 
-    def _watched_kinds(self) -> list[Kind]:
-        """The registry's kinds, plus any kind a consumer watches that just left it (a deleted
-        CRD: its custom resources are deleted in the same revision, and their watchers must
-        still get those DELETED events)."""
-        registry = self.api.registry()
+    def _watched_kinds(self, revision: int) -> list[Kind]:
+        """The kinds of the registry as of `revision` (the end of the events polled: no store
+        read unless a CRD changed), plus any kind a consumer watches that just left it (a
+        deleted CRD: its custom resources are deleted in the same revision, and their watchers
+        must still get those DELETED events)."""
+        registry = self.api.registry_through(revision)
         cached = self._kinds_for
         if cached is not None and cached[0] is registry and cached[1] == len(self.consumers):
             return cached[2]

@@ -279,3 +279,48 @@ def test_a_trimmed_watch_buffer_still_answers_every_start(
             (P + "a", start + 1),
             (P + "b", start + 1),
         ]
+
+
+def test_a_put_the_compare_proves_different_is_a_plain_put(
+    etcd_store: Callable[[], EtcdStore],
+) -> None:
+    """A create, and an update at a mod revision whose value this store wrote or read, send a
+    plain put (no nested txn comparing the value); an update it knows nothing of, or whose
+    value may be identical, sends the nested txn, so an identical Put still writes nothing."""
+    one = etcd_store()
+    ns = one.where.split("namespace ")[1].rstrip(")")
+    two = EtcdStore(one.where.split(" ")[0], namespace=ns)
+    sent: list[str] = []
+    post = one.gateway.post
+
+    def record(path: str, body: dict) -> dict:
+        if path == "/v3/kv/txn":
+            sent.append(next(iter(body["success"][0])))
+        return post(path, body)
+
+    one.gateway.post = record  # type: ignore[method-assign]
+    try:
+        key = P + "a"
+        r1 = one.txn([Put(key, b"v1", 0)])
+        r2 = one.txn([Put(key, b"v2", r1.revision)])
+        assert sent == ["request_put", "request_put"]
+        r3 = one.txn([Put(key, b"v2", r2.revision)])  # identical: nothing written
+        assert sent[-1] == "request_txn" and r3.succeeded and r3.changed == ()
+        r4 = two.txn([Put(key, b"v3", r2.revision)])  # another process: `one` knows nothing
+        assert r4.changed == (key,)
+        lost = one.txn([Put(key, b"v4", r2.revision)])  # stale: the compare fails
+        assert not lost.succeeded and lost.current is not None and lost.current.value == b"v3"
+        r5 = one.txn([Put(key, b"v4", r4.revision)])  # the failed compare told it the value
+        assert sent[-1] == "request_put" and r5.changed == (key,)
+        got = one.get(key)
+        assert got is not None and (got.value, got.version) == (b"v4", 4)
+        r6 = one.txn([Put(key, b"v4", got.mod_revision)])
+        assert sent[-1] == "request_txn" and r6.changed == ()
+        assert [e.value for e in two.events(r1.revision, prefix=key)] == [
+            b"v1",
+            b"v2",
+            b"v3",
+            b"v4",
+        ]
+    finally:
+        two.close()
