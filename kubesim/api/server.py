@@ -123,7 +123,9 @@ class ApiServer:
     """Kubernetes' API semantics over a `Store`.
 
     `clock` stamps creationTimestamp and the journal (wall clock on the command side, the control
-    plane's clock on the read side); `rng` makes generated names and uids (seeded for determinism).
+    plane's clock on the read side); `rng` makes generated names and uids (seeded for determinism);
+    `write_cache`: keep a copy of what it writes for its next update (default: when the store's
+    reads are remote, etcd).
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class ApiServer:
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        write_cache: bool | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -142,8 +145,10 @@ class ApiServer:
         #: the registry in hand is known current up to this revision (a read, or a watch that
         #: saw no CRD change since one: see registry_through)
         self._registry_through = -1
-        #: what this API server last wrote or read for each key, for writes (writecache.py)
-        self._written = WriteCache()
+        #: what this API server last wrote or read for each key, for writes (writecache.py):
+        #: kept when a read costs a round trip (`write_cache` None: the store says)
+        keep = store.remote if write_cache is None else write_cache
+        self._written = WriteCache() if keep else WriteCache(max_keys=0)
         if store.current_revision() == store.created_revision():
             self._bootstrap()
 

@@ -9,9 +9,10 @@ update runs again on it. A decision taken without writing (a precondition failed
 failed, or nothing changed) is taken again on a fresh read unless the copy was current
 (`origStateIsCurrent`). ApiServer.guaranteed_update does the same with this cache, which holds
 what that ApiServer itself wrote or read last for each key (bounded: the least recently used
-keys are dropped). Events are not kept when created (kube-apiserver's watch cache is off for
-events by default, DefaultWatchCacheSizes): they are many and hardly ever updated, and would
-push out the objects that are. Used by kubesim/api/server.py only.
+keys are dropped), on a store whose reads are remote (etcd: `Store.remote`; a file store's
+read costs less than the memory). Events are not kept when created (kube-apiserver's watch
+cache is off for events by default, DefaultWatchCacheSizes): they are many and hardly ever
+updated, and would push out the objects that are. Used by kubesim/api/server.py only.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class WriteCache:
         return self._kvs.get(key)
 
     def put(self, kv: KeyValue) -> None:
+        if self.max_keys <= 0:  # kept off (a file store: its reads are cheap)
+            return
         self._kvs.pop(kv.key, None)  # to the end: the most recent
         self._kvs[kv.key] = kv
         if len(self._kvs) > self.max_keys:

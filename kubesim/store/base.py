@@ -224,6 +224,11 @@ def stop_local(lock: ControlPlaneLock, pid: int, timeout: float = STOP_TIMEOUT_S
 class Store(ABC):
     """The write model. Every method is safe to call from several processes at once."""
 
+    #: a read is a round trip to another process (etcd): the API server then keeps a copy of
+    #: what it writes and reads for its next update (api/writecache.py); a file store's read
+    #: costs less than the memory that copy would take
+    remote: bool = False
+
     @abstractmethod
     def txn(self, ops: Sequence[Put | Delete], journal: Sequence[JournalEntry] = ()) -> TxnResult:
         """Apply all ops atomically under one new revision, with the journal entries, or nothing.

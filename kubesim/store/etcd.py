@@ -67,6 +67,8 @@ class EtcdStore(Store):
     """The Store contract on etcd at `endpoints`: "host:port" each, tried in order, or a
     location (etcd://host:port[,host:port...])."""
 
+    remote = True
+
     def __init__(
         self, endpoints: str | Sequence[str], *, namespace: str = "", create: bool = True
     ) -> None:

@@ -38,7 +38,7 @@ def set_data(**data: str):
 def two(stores):
     """This process's API server on a counted store, and another process's on the same store."""
     store = Counted(stores.open())
-    return ApiServer(store), store, ApiServer(stores.open())
+    return ApiServer(store, write_cache=True), store, ApiServer(stores.open())
 
 
 def test_an_update_after_its_own_write_reads_nothing(two):
