@@ -317,7 +317,7 @@ def up_command(
     stage lines of `reconcile`, with no escape codes."""
     run_up(
         speed=speed,
-        duration=for_,
+        for_=for_,
         plain=plain,
         svg=svg,
         verbose=verbose,
@@ -337,7 +337,7 @@ def up_command(
 def run_up(
     *,
     speed: float,
-    duration: float | None,
+    for_: float | None,
     plain: bool,
     svg: str | None,
     verbose: bool,
@@ -363,7 +363,7 @@ def run_up(
         with planelock.hold(store):
             front = serve(clock.wake) if serve is not None else None
             try:
-                _up(plane, config, clock, store, terminated, live, svg, duration, speed, verbose)
+                _up(plane, config, clock, store, terminated, live, svg, for_, speed, verbose)
             finally:
                 if front is not None:
                     front.stop()

@@ -9,31 +9,20 @@ It binds to loopback by default; another address must be given explicitly and is
 
 from __future__ import annotations
 
+import inspect
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from kubesim.cli import context
-from kubesim.cli.controlplane import (
-    COMPACT,
-    CONTROLLER,
-    DROP,
-    DUPLICATE,
-    DURATION_OPT,
-    LATENCY,
-    NODES,
-    SEED,
-    SHARED,
-    START_DELAY,
-    run_up,
-)
-from kubesim.cli.options import check_output, duration_option, float_option, int_option
+from kubesim.cli.controlplane import run_up, up_command
+from kubesim.cli.options import check_output, int_option
 from kubesim.model.errors import StoreReplaced, UsageError
 
 if TYPE_CHECKING:
@@ -101,50 +90,25 @@ def serve_command(
         "--control-plane/--no-control-plane",
         help="Also run the control plane and its view (as `up`), or only the API front.",
     ),
-    speed: float = float_option(
-        1.0, "--speed", above=True, help="Time scale: 2 runs twice as fast."
-    ),
-    for_: float = duration_option(None, "--for", help="Stop after this much (control plane) time."),
-    plain: bool = typer.Option(False, "--plain", help="Plain stage lines even on a terminal."),
-    svg: str = typer.Option(
-        None, "--svg", metavar="FILE", help="Save the view as an SVG when it ends."
-    ),
-    seed: int = SEED,
-    latency: list[str] = LATENCY,
-    reconcile_duration: list[str] = DURATION_OPT,
-    duplicate_rate: float = DUPLICATE,
-    drop_watch_every: int = DROP,
-    compact_every: int = COMPACT,
-    pod_start_delay: float = START_DELAY,
-    nodes: int = NODES,
-    controller: list[str] = CONTROLLER,
-    shared_informers: bool = SHARED,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also every delivery (plain)."),
+    **up_options: Any,
 ) -> None:
     """Every request through the front is a command in the journal (actor: the client's name),
     and every client that watches is a consumer with its own projection."""
     _check_port(port)
     if not control_plane:
-        _serve_only(address, port, for_)
+        _serve_only(address, port, up_options["for_"])
         return
-    run_up(
-        speed=speed,
-        duration=for_,
-        plain=plain,
-        svg=svg,
-        verbose=verbose,
-        serve=lambda wake: _start_front(address, port, wake),
-        seed=seed,
-        latency=latency,
-        reconcile_duration=reconcile_duration,
-        duplicate_rate=duplicate_rate,
-        drop_watch_every=drop_watch_every,
-        compact_every=compact_every,
-        pod_start_delay=pod_start_delay,
-        nodes=nodes,
-        controller=controller,
-        shared_informers=shared_informers,
-    )
+    run_up(serve=lambda wake: _start_front(address, port, wake), **up_options)
+
+
+# `serve` runs the control plane as `up` does, with every option of `up`: its signature (what
+# typer reads) is its own options followed by up's, so the two commands cannot drift apart
+serve_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        *list(inspect.signature(serve_command, eval_str=True).parameters.values())[:-1],
+        *inspect.signature(up_command, eval_str=True).parameters.values(),
+    ]
+)
 
 
 #: how often the front alone checks that its store is still the one it opened
