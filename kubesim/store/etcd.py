@@ -5,11 +5,9 @@ class: `kubesim up` on the instructor's machine, `kubesim apply` on the students
 semantics are base.py's, and etcd does the work itself:
 - objects live under their own keys (/registry/...), each transaction is one etcd txn, and the
   revisions are etcd's: what kubesim shows is what etcd did. A compare-and-swap is a txn compare
-  on the key's mod_revision (0: must not exist); a Put is a nested txn that writes only when the
-  value differs, so a byte-identical Put writes nothing, as the contract (and Kubernetes'
-  GuaranteedUpdate) wants. A Put whose compare already rules that out is a plain put (a quarter
-  less time in etcd): the key must not exist, or must be at a mod revision whose value this
-  store wrote or read and knows differs (`_known`: a hash of the value per key);
+  on the key's mod_revision (0: must not exist); a Put writes only when the value differs
+  (etcdops.py), so a byte-identical Put writes nothing, as the contract (and Kubernetes'
+  GuaranteedUpdate) wants;
 - kubesim's own keys live under /kubesim/: the schema marker, the journal sequence and the
   journal. A transaction's journal entries are ONE key (/kubesim/journal/<last seq>, a JSON list)
   put in the same etcd txn as the objects, with the sequence key under a compare on its value,
@@ -20,7 +18,8 @@ semantics are base.py's, and etcd does the work itself:
 - `events()` is etcd's watch (etcdwatch.py), reads at a past revision are ranges at that
   revision, compaction is etcd's compaction (Compacted carries etcd's floor, which etcd does not
   report: it is the lowest revision a range can read, found once per compaction).
-The rest is beside it: etcdhttp.py (the client: etcd's JSON gateway), etcdjournal.py (the
+The rest is beside it: etcdhttp.py (the client: etcd's JSON gateway), etcdops.py (a
+transaction's operations, and the values known for plain puts), etcdjournal.py (the
 journal's layout), etcdmarker.py (the marker and the store's identity), etcdlock.py (which
 process runs the control plane), etcdwatch.py (events and the change notifier).
 Everything can sit under a `namespace` (a key prefix, as etcd's own namespaced clients do): the
@@ -47,6 +46,7 @@ from kubesim.store.base import (
     TxnResult,
 )
 from kubesim.store.etcdhttp import EtcdError, Gateway, b64, key_end, unb64
+from kubesim.store.etcdops import KnownValues, changed, put
 from kubesim.store.etcdwatch import EtcdChangeNotifier, History
 from kubesim.store.location import parse_location
 
@@ -55,8 +55,6 @@ from kubesim.store.location import parse_location
 MAX_OPS = 126
 #: journal entries per key when appending a large batch (etcd's requests are at most 1.5 MiB)
 JOURNAL_CHUNK = 2000
-#: keys whose (mod revision, value hash) the store keeps, for plain puts (see the docstring)
-MAX_KNOWN = 100_000
 #: where kubesim (as kube-apiserver) keeps objects: what `clear` deletes besides its own keys
 REGISTRY = "/registry/"
 _COMPACTED = "required revision has been compacted"
@@ -87,8 +85,7 @@ class EtcdStore(Store):
         self._journal = own + b"journal/"
         self._seq: int | None = None  # the journal's last seq, as last seen
         self._floor = 0  # etcd's compaction floor, as last seen (it only rises)
-        #: etcd key -> (mod revision, hash of the value) this store wrote or read last
-        self._known: dict[bytes, tuple[int, int]] = {}
+        self._known = KnownValues()
         self._history = History(self._http, self._accept)
         self._identity = etcdmarker.open_marker(
             self._http, self._schema_key, self._seq_key, self._where, create
@@ -232,7 +229,7 @@ class EtcdStore(Store):
             if op.expect_mod_revision is not None
         ]  # fmt: skip
         checked = [op for op in ops if op.expect_mod_revision is not None]
-        success = [self._write(op) for op in ops]
+        success = [self._known.request(self._key(op.key), op) for op in ops]
         failure = [{"request_range": {"key": b64(self._key(op.key))}} for op in checked]
         while True:
             body = {"compare": list(compares), "success": list(success), "failure": failure}
@@ -247,8 +244,8 @@ class EtcdStore(Store):
                      "value": b64(str(seq))}
                 )  # fmt: skip
                 body["success"] += [
-                    _put(etcdjournal.batch_key(self._journal, last), etcdjournal.encode(rows)),
-                    _put(self._seq_key, str(last).encode()),
+                    put(etcdjournal.batch_key(self._journal, last), etcdjournal.encode(rows)),
+                    put(self._seq_key, str(last).encode()),
                 ]
                 body["failure"] = failure + [{"request_range": {"key": b64(self._seq_key)}}]
             answer = self._http.post("/v3/kv/txn", body)
@@ -257,58 +254,18 @@ class EtcdStore(Store):
             if answer.get("succeeded"):
                 if rows:
                     self._seq = last
-                changed = tuple(
-                    op.key for op, r in zip(ops, responses, strict=False) if _changed(r)
-                )
-                self._wrote(ops, changed, revision)
-                return TxnResult(True, revision, changed)
+                done = [op for op, r in zip(ops, responses, strict=False) if changed(r)]
+                self._known.wrote([(self._key(op.key), op) for op in done], revision)
+                return TxnResult(True, revision, tuple(op.key for op in done))
             for op, r in zip(checked, responses, strict=False):
                 kvs = r.get("response_range", {}).get("kvs")
                 current = self._kv(kvs[0]) if kvs else None
-                self._remember(self._key(op.key), current)
+                self._known.remember(self._key(op.key), current)
                 if (current.mod_revision if current else 0) != op.expect_mod_revision:
                     return TxnResult(False, revision, failed_key=op.key, current=current)
             # the journal's sequence moved (another process journaled): again, with its value
             kvs = responses[-1].get("response_range", {}).get("kvs") if responses else None
             self._seq = int(unb64(kvs[0].get("value"))) if kvs else 0
-
-    def _write(self, op: Put | Delete) -> dict[str, Any]:
-        """A Delete; a Put that writes only if the value differs (a nested txn), or a plain put
-        when the txn's compare on the key already means it differs."""
-        key = self._key(op.key)
-        if not isinstance(op, Put):
-            return {"request_delete_range": {"key": b64(key)}}
-        expect = op.expect_mod_revision
-        if expect == 0:
-            return _put(key, op.value)  # the key must not exist: nothing to be identical to
-        if expect is not None:
-            known = self._known.get(key)
-            if known is not None and known[0] == expect and known[1] != hash(op.value):
-                return _put(key, op.value)
-        value = b64(op.value)
-        same = {"key": b64(key), "target": "VALUE", "result": "EQUAL", "value": value}
-        return {"request_txn": {"compare": [same], "failure": [_put(key, op.value)]}}
-
-    def _wrote(self, ops: Sequence[Put | Delete], changed: tuple[str, ...], revision: int) -> None:
-        written = set(changed)
-        for op in ops:
-            if op.key in written:
-                key = self._key(op.key)
-                if isinstance(op, Put):
-                    self._know(key, revision, op.value)
-                else:
-                    self._known.pop(key, None)
-
-    def _remember(self, key: bytes, kv: KeyValue | None) -> None:
-        if kv is None:
-            self._known.pop(key, None)
-        else:
-            self._know(key, kv.mod_revision, kv.value)
-
-    def _know(self, key: bytes, revision: int, value: bytes) -> None:
-        if len(self._known) >= MAX_KNOWN:
-            self._known.clear()
-        self._known[key] = (revision, hash(value))
 
     def _read_seq(self) -> None:
         kvs = self._http.post("/v3/kv/range", {"key": b64(self._seq_key)}).get("kvs")
@@ -330,7 +287,7 @@ class EtcdStore(Store):
         kvs = self._range({"key": b64(self._key(key))}, rev).get("kvs")
         kv = self._kv(kvs[0]) if kvs else None
         if kv is not None:
-            self._know(self._key(key), kv.mod_revision, kv.value)
+            self._known.know(self._key(key), kv.mod_revision, kv.value)
         return kv
 
     def range(
@@ -425,15 +382,3 @@ class EtcdStore(Store):
     def close(self) -> None:
         self._history.close()
         self._http.close()
-
-
-def _put(key: bytes, value: bytes) -> dict[str, Any]:
-    return {"request_put": {"key": b64(key), "value": b64(value)}}
-
-
-def _changed(response: dict[str, Any]) -> bool:
-    if "response_put" in response:
-        return True
-    if "response_delete_range" in response:
-        return int(response["response_delete_range"].get("deleted", 0)) > 0
-    return not response.get("response_txn", {}).get("succeeded", False)
