@@ -16,8 +16,7 @@ semantics are base.py's, and etcd does the work itself:
   transaction that changes no object but journals, and `append_journal`, take a revision (as a
   Kubernetes Event or Lease does: revisions have gaps that no watched key explains);
 - `events()` is etcd's watch (etcdwatch.py), reads at a past revision are ranges at that
-  revision, compaction is etcd's compaction (Compacted carries etcd's floor, which etcd does not
-  report: it is the lowest revision a range can read, found once per compaction).
+  revision, compaction is etcd's compaction (Compacted carries etcd's floor: etcdrevisions.py).
 The rest is beside it: etcdhttp.py (the client: etcd's JSON gateway), etcdops.py (a
 transaction's operations, and the values known for plain puts), etcdjournal.py (the
 journal's layout), etcdmarker.py (the marker and the store's identity), etcdlock.py (which
@@ -32,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from kubesim.model.errors import Compacted, FutureRevision, StoreError, StoreReplaced
+from kubesim.model.errors import Compacted, StoreReplaced
 from kubesim.store import etcdjournal, etcdmarker
 from kubesim.store.base import (
     ChangeNotifier,
@@ -47,6 +46,7 @@ from kubesim.store.base import (
 )
 from kubesim.store.etcdhttp import EtcdError, Gateway, b64, key_end, unb64
 from kubesim.store.etcdops import KnownValues, changed, put
+from kubesim.store.etcdrevisions import Revisions
 from kubesim.store.etcdwatch import EtcdChangeNotifier, History
 from kubesim.store.location import parse_location
 
@@ -57,8 +57,6 @@ MAX_OPS = 126
 JOURNAL_CHUNK = 2000
 #: where kubesim (as kube-apiserver) keeps objects: what `clear` deletes besides its own keys
 REGISTRY = "/registry/"
-_COMPACTED = "required revision has been compacted"
-_FUTURE = "required revision is a future revision"
 
 
 class EtcdStore(Store):
@@ -84,7 +82,7 @@ class EtcdStore(Store):
         self._seq_key = own + b"seq"
         self._journal = own + b"journal/"
         self._seq: int | None = None  # the journal's last seq, as last seen
-        self._floor = 0  # etcd's compaction floor, as last seen (it only rises)
+        self._revisions = Revisions(self._http, self._seq_key)
         self._known = KnownValues()
         self._history = History(self._http, self._accept)
         self._identity = etcdmarker.open_marker(
@@ -143,62 +141,17 @@ class EtcdStore(Store):
     # -- revisions -------------------------------------------------------------------------
 
     def current_revision(self) -> int:
-        answer = self._http.post("/v3/kv/range", {"key": b64(self._seq_key), "count_only": True})
-        return int(answer["header"]["revision"])
+        return self._revisions.current()
 
     def created_revision(self) -> int:
         """The revision that wrote this store's marker (in the txn that made it)."""
         return self._identity.created
 
-    def _status(self) -> tuple[int, int]:
-        """(current revision, compaction floor) in one request when the floor has not moved."""
-        try:
-            answer = self._http.post(
-                "/v3/kv/range",
-                {"key": b64(self._seq_key), "count_only": True, "revision": max(self._floor, 1)},
-            )
-        except EtcdError as e:
-            if _COMPACTED not in str(e):
-                raise
-            current = self.current_revision()
-            return current, self._search_floor(current)
-        return int(answer["header"]["revision"]), self._floor
-
-    def _search_floor(self, current: int) -> int:
-        """etcd does not say its compaction floor: the lowest revision a range can read is it."""
-        lo, hi = self._floor + 1, current
-        while lo < hi:
-            mid = (lo + hi) // 2
-            try:
-                self._http.post(
-                    "/v3/kv/range", {"key": b64(self._seq_key), "count_only": True, "revision": mid}
-                )
-            except EtcdError as e:
-                if _COMPACTED not in str(e):
-                    raise
-                lo = mid + 1
-            else:
-                hi = mid
-        self._floor = max(self._floor, lo)
-        return self._floor
-
     def compact_revision(self) -> int:
-        return self._status()[1]
-
-    def _past(self, e: EtcdError, revision: int) -> StoreError:
-        """etcd's error for a read at `revision` as kubesim's."""
-        if _COMPACTED in str(e):
-            return Compacted(revision, self._status()[1])
-        if _FUTURE in str(e):
-            return FutureRevision(revision, self.current_revision())
-        return e
+        return self._revisions.status()[1]
 
     def compact(self, revision: int) -> None:
-        try:
-            self._http.post("/v3/kv/compaction", {"revision": revision})
-        except EtcdError as e:
-            raise self._past(e, revision) from None
-        self._floor = max(self._floor, revision)
+        self._revisions.compact(revision)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -279,7 +232,7 @@ class EtcdStore(Store):
         try:
             return self._http.post("/v3/kv/range", {**body, "revision": revision})
         except EtcdError as e:
-            raise self._past(e, revision) from None
+            raise self._revisions.past(e, revision) from None
 
     def get(self, key: str, revision: int | None = None) -> KeyValue | None:
         """`revision` None (or <= 0, as in etcd) reads now."""
@@ -325,7 +278,7 @@ class EtcdStore(Store):
         limit: int | None = None,
     ) -> list[Event]:
         """Watch from `start_revision` (inclusive). A `limit` never splits a revision."""
-        current, floor = self._status()
+        current, floor = self._revisions.status()
         if start_revision < floor:
             raise Compacted(start_revision, floor)
         end = current if end_revision is None else min(end_revision, current)
