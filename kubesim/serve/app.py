@@ -32,7 +32,7 @@ from kubesim.model.errors import (
 )
 from kubesim.model.kinds import Kind
 from kubesim.model.objects import dumps
-from kubesim.serve import discovery, openapi
+from kubesim.serve import discovery, openapi, routes
 from kubesim.serve.clients import client_name
 from kubesim.serve.watchcache import WatchCache
 from kubesim.store.base import JournalEntry
@@ -167,7 +167,7 @@ class Front:
                 return found
         found = _find_kind(await self.kinds(), group, version, resource)
         if found is None:
-            raise NotFound("the server could not find the requested resource")
+            raise routes.not_served()
         return found
 
     def now(self) -> float:
@@ -202,9 +202,7 @@ class Front:
     async def cleanup(self, app: web.Application) -> None:
         if self._notifier is not None:
             self._notifier.stop()
-        if self.cache is not None:
-            self.cache.stop()
-        for task in self._tasks:
+        for task in self._tasks:  # the watches were closed at shutdown (_close_watches)
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._journal_task is not None:
@@ -293,7 +291,7 @@ class Front:
         else:
             found = discovery.resource_list(kinds, parts[1], parts[2])
         if found is None:
-            raise NotFound("the server could not find the requested resource")
+            raise routes.not_served()
         return json_response(found)
 
     async def _openapi(self, path: str) -> web.Response:
@@ -307,7 +305,7 @@ class Front:
         elif len(parts) == 3 and parts[0] == "apis":
             doc = openapi.document(kinds, parts[1], parts[2])
         if doc is None:
-            raise NotFound("the server could not find the requested resource")
+            raise routes.not_served()
         return json_response(doc)
 
     def client(self, request: web.Request) -> str:

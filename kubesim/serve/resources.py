@@ -14,7 +14,7 @@ from aiohttp import web
 
 from kubesim.api.server import CRD
 from kubesim.api.subresources import scale_of
-from kubesim.model.errors import MethodNotAllowed, NotFound
+from kubesim.model.errors import MethodNotAllowed
 from kubesim.model.kinds import Kind
 from kubesim.serve import routes, tables, writes
 from kubesim.serve.bodies import reply
@@ -41,7 +41,7 @@ async def _route(
     front: Front, request: web.Request, rp: routes.ResourcePath, kind: Kind
 ) -> web.StreamResponse:
     if rp.namespace and not kind.namespaced:
-        raise NotFound("the server could not find the requested resource")
+        raise routes.not_served()
     method = request.method
     if not rp.name:
         if method == "GET":
@@ -56,11 +56,11 @@ async def _route(
             return await writes.delete_collection(front, request, kind, rp.namespace)
         raise MethodNotAllowed("the server does not allow this method on the requested resource")
     if kind.namespaced and not rp.namespace:
-        raise NotFound("the server could not find the requested resource")
+        raise routes.not_served()
     ns = rp.namespace or None
     sub = rp.subresource
     if sub and not _serves(kind, sub):
-        raise NotFound("the server could not find the requested resource")
+        raise routes.not_served()
     if method == "GET":
         obj = await front.call(front.api.get, kind, ns, rp.name)
         if sub == "scale":

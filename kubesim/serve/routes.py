@@ -15,6 +15,11 @@ from kubesim.model.errors import NotFound
 _NAMESPACE_SUBRESOURCES = ("status", "finalize")
 
 
+def not_served() -> NotFound:
+    """The 404 kube-apiserver gives a path that names nothing it serves."""
+    return NotFound("the server could not find the requested resource")
+
+
 @dataclass(frozen=True)
 class ResourcePath:
     group: str
@@ -38,12 +43,12 @@ def parse(path: str) -> ResourcePath:
     elif len(parts) >= 3 and parts[0] == "apis":
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
-        raise NotFound("the server could not find the requested resource")
+        raise not_served()
     namespace = ""
     if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] not in _NAMESPACE_SUBRESOURCES:
         namespace, rest = rest[1], rest[2:]
     if not rest or len(rest) > 3:
-        raise NotFound("the server could not find the requested resource")
+        raise not_served()
     resource = rest[0]
     name = rest[1] if len(rest) > 1 else ""
     subresource = rest[2] if len(rest) > 2 else ""

@@ -95,28 +95,29 @@ def _drop(obj: Any, key: str) -> None:
             obj.remove(value)
 
 
-def applied(
-    live: dict[str, Any] | None,
-    config: dict[str, Any],
-    kind: Kind,
-    manager: str,
-    now: float,
-) -> dict[str, Any]:
-    """The object after `manager` applies `config` to `live` (None: the object is created)."""
-    typ = root_type(kind) if uses_strategic_merge(kind) else None
-    fields = field_set(config, typ)
-    entry = {
+def _strategic_type(kind: Kind) -> str | None:
+    return root_type(kind) if uses_strategic_merge(kind) else None
+
+
+def entry(config: dict[str, Any], kind: Kind, manager: str, now: float) -> dict[str, Any]:
+    """The `managedFields` entry of `manager` applying `config`."""
+    return {
         "manager": manager,
         "operation": "Apply",
         "apiVersion": config.get("apiVersion", kind.api_version),
         "time": format_timestamp(now),
         "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
+        "fieldsV1": field_set(config, _strategic_type(kind)),
     }
-    if live is None:
-        obj = deepcopy(config)
-        obj.setdefault("metadata", {})["managedFields"] = [entry]
-        return obj
+
+
+def applied(
+    live: dict[str, Any], config: dict[str, Any], kind: Kind, manager: str, now: float
+) -> dict[str, Any]:
+    """The object after `manager` applies `config` to `live` (a create takes `config` as it is,
+    with `entry`)."""
+    typ = _strategic_type(kind)
+    applying = entry(config, kind, manager, now)
     obj = deepcopy(live)
     managed = list(obj["metadata"].get("managedFields") or [])
     previous = next(
@@ -124,7 +125,7 @@ def applied(
         None,
     )
     if previous is not None:
-        _remove(obj, previous.get("fieldsV1") or {}, fields)
+        _remove(obj, previous.get("fieldsV1") or {}, applying["fieldsV1"])
         managed.remove(previous)
     body = deepcopy(config)
     body.get("metadata", {}).pop("managedFields", None)
@@ -132,5 +133,5 @@ def applied(
         obj = apply_patch(obj, body, kind)
     else:
         obj = merge_docs(obj, body)
-    obj["metadata"]["managedFields"] = [*managed, entry]
+    obj["metadata"]["managedFields"] = [*managed, applying]
     return obj

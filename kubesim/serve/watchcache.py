@@ -55,7 +55,6 @@ class Watcher:
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     #: while the watch starts: the cache's events, held until the catch-up read is offered
     held: list[WatchEvent] | None = None
-    delivered: int = 0
 
     @property
     def prefix(self) -> str:

@@ -176,5 +176,4 @@ async def _journal(
     front: Front, w: Watcher, events: list[tuple[str, dict[str, Any], int, str]]
 ) -> None:
     entries = delivery_entries(w.client, [(t, r, k) for t, _, r, k in events], front.now())
-    w.delivered += len(entries)
     await front.journal(entries)

@@ -16,10 +16,10 @@ from aiohttp import web
 from kubesim.api.delete import delete
 from kubesim.api.subresources import bind, scale, scale_of
 from kubesim.model import fieldselectors as selectors
-from kubesim.model.errors import BadRequest, FieldError, Invalid, NotFound
+from kubesim.model.errors import BadRequest, FieldError, Invalid
 from kubesim.model.kinds import Kind
 from kubesim.model.labels import parse_selector
-from kubesim.serve import fieldvalidation, serverapply
+from kubesim.serve import fieldvalidation, routes, serverapply
 from kubesim.serve import patch as patches
 from kubesim.serve.bodies import delete_options, dry_run, expect_kind, object_body, read_body, reply
 
@@ -33,7 +33,7 @@ _RETURN_DELETED_OBJECT = ("Pod", "Service", "Namespace")
 
 async def create(front: Front, request: web.Request, kind: Kind, namespace: str) -> web.Response:
     if kind.namespaced and not namespace:
-        raise NotFound("the server could not find the requested resource")
+        raise routes.not_served()
     body = object_body(await read_body(request), kind, namespace or None)
     warnings = fieldvalidation.drop_unknown(kind, body, fieldvalidation.directive(request.query))
     dry = dry_run(request)
@@ -141,10 +141,9 @@ async def _server_apply(
     api, actor, now = front.api, front.client(request), front.now()
     live = await front.call(api.try_get, kind, ns, name)
     if live is None:
-        obj = serverapply.applied(None, config, kind, manager, now)
-        managed = obj["metadata"].pop("managedFields")
+        managed = [serverapply.entry(config, kind, manager, now)]
         result = await front.call(
-            api.create, obj, actor=actor, verb="apply", managed_fields=managed
+            api.create, config, actor=actor, verb="apply", managed_fields=managed
         )
         front.wrote()
         return reply(result.obj, 201, warnings)

@@ -24,8 +24,6 @@ from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
-from kubesim.store.sqlite import SqliteStore
-
 MANIFESTS = Path(__file__).parents[2] / "manifests"
 NS = "default"
 #: no call may hang a test: a socket read gives up after this (seconds)
@@ -95,7 +93,7 @@ def test_typed_create_and_get(served, core, apps):
     assert cm.kind == "ConfigMap" and cm.api_version == "v1" and cm.data == {"k": "settings"}
     assert core.read_namespaced_config_map("settings", NS).metadata.labels == {"app": "web"}
     # the client's requests are commands of the consumer named after its User-Agent
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     commands = [
         (e.verb, e.target) for e in store.journal(types=["command"], actor="kubernetes-python")
     ]
@@ -298,7 +296,7 @@ def test_watch_from_a_resource_version_delivers_in_order(served, core):
     revisions = [int(e["object"].metadata.resource_version) for e in events]
     assert revisions == sorted(set(revisions)) and revisions[0] > int(start)
     # the client is a consumer: its watch and each event written to it are in the journal
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     journal = store.journal(types=["client", "delivery"], actor="kubernetes-python")
     store.close()
     assert (journal[0].verb, journal[0].revision) == ("watch", int(start))
@@ -368,7 +366,7 @@ def test_watch_from_a_compacted_revision_gets_410_and_a_relist_recovers(served, 
     page = core.list_namespaced_config_map(NS, limit=1)
     assert page.metadata._continue
     core.create_namespaced_config_map(NS, configmap("c"))
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     floor = store.current_revision()
     store.compact(floor)
     store.close()

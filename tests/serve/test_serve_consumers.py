@@ -8,7 +8,6 @@ import pytest
 from kubesim.cli.lag import lag_rows
 from kubesim.replay.state import Timeline
 from kubesim.sim.clients import ClientProjections
-from kubesim.store.sqlite import SqliteStore
 
 CMS = "/api/v1/namespaces/default/configmaps"
 KUBECTL = {"User-Agent": "kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd"}
@@ -37,7 +36,7 @@ def a_client_that_watched_then_left(served) -> tuple[int, int]:
 
 def test_lag_shows_the_client_projection_and_what_it_has_not_seen(served):
     seen, _ = a_client_that_watched_then_left(served)
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     rows, _, _ = lag_rows(store)
     store.close()
     by_name = {r[0]: r for r in rows[1:]}
@@ -50,7 +49,7 @@ def test_lag_shows_the_client_projection_and_what_it_has_not_seen(served):
 
 def test_the_live_view_rows_of_clients(served):
     seen, _ = a_client_that_watched_then_left(served)
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     clients = ClientProjections(store)
     clients.refresh()
     projections, staleness = clients.rows(now=served.plane.clock.now())
@@ -63,7 +62,7 @@ def test_the_live_view_rows_of_clients(served):
 
 def test_replay_shows_the_client_from_when_it_watched(served):
     seen, before = a_client_that_watched_then_left(served)
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     timeline = Timeline(store)
     early = timeline.frame(before - 1)
     late = timeline.frame(store.current_revision())

@@ -8,7 +8,6 @@ import threading
 
 from kubesim.api.delete import delete
 from kubesim.api.server import CRD, ApiServer
-from kubesim.store.sqlite import SqliteStore
 
 DEPLOY = {
     "apiVersion": "apps/v1",
@@ -55,29 +54,7 @@ def test_discovery_lists_groups_resources_and_subresources(served):
 
 
 def test_a_crd_appears_in_discovery_once_applied(served):
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "backups.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": "Namespaced",
-            "names": {"plural": "backups", "singular": "backup", "kind": "Backup"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = backup_crd()
     assert served.request("GET", "/apis/example.com/v1")[0] == 404
     code, _, _ = served.request(
         "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd
@@ -108,7 +85,7 @@ def test_create_get_and_the_command_in_the_journal(served):
     assert created["metadata"]["namespace"] == "default" and created["metadata"]["generation"] == 1
     code, got, _ = served.request("GET", DEPLOYS + "/web")
     assert code == 200 and got["metadata"]["uid"] == created["metadata"]["uid"]
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     commands = [e for e in store.journal(types=["command"]) if e.target.endswith("/web")]
     store.close()
     assert [(e.actor, e.verb, e.outcome) for e in commands] == [("kubectl", "create", "created")]
@@ -402,7 +379,7 @@ def test_a_crd_written_by_another_process_changes_the_kinds(served):
     """A path naming no known kind reads the kinds again (a CRD just created elsewhere); a CRD
     deleted elsewhere reaches the front through its watch cache."""
     assert served.request("GET", BACKUPS)[0] == 404
-    other = ApiServer(SqliteStore(str(served.store)))
+    other = ApiServer(served.open_store())
     other.create(backup_crd())
     assert served.request("POST", BACKUPS, backup("nightly"))[0] == 201
     _, crds, _ = served.request("GET", CRDS)

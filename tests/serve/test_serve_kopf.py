@@ -19,7 +19,6 @@ from kubesim.cli.lag import lag_rows
 from kubesim.model.objects import loads
 from kubesim.serve.kubeconfig import kubeconfig_text
 from kubesim.sim.snapshot import StageTracker, snapshot
-from kubesim.store.sqlite import SqliteStore
 
 testing = pytest.importorskip("kopf.testing")
 
@@ -49,7 +48,7 @@ def wait_for(what: str, probe: Callable[[], Any]) -> Any:
 
 def journal(served, type_: str) -> list[Any]:
     """The operator's journal entries of `type_` about Backups."""
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     try:
         entries = store.journal(types=[type_], actor="backup-operator")
     finally:
@@ -105,7 +104,7 @@ def test_a_kopf_operator_reconciles_through_the_front_as_a_named_consumer(served
     assert invalid["status"]["message"] == ('schedule "0 25 * * *": hour "25" is out of range 0-23')
     assert reported == [("Normal", "Scheduled"), ("Warning", "InvalidSchedule")]
 
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     try:
         # the status in the store was written by the operator's PATCH of /status
         kv = store.get(KEY)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from kubesim.store.sqlite import SqliteStore
-
 CMS = "/api/v1/namespaces/default/configmaps"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -67,7 +65,7 @@ def test_a_compacted_resource_version_gets_410_expired_and_the_client_relists(se
     old = a["metadata"]["resourceVersion"]
     for i in range(3):
         served.request("POST", CMS, cm(f"n{i}"))
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     store.compact(store.current_revision())
     floor = store.compact_revision()
     store.close()
@@ -141,7 +139,7 @@ def test_watching_clients_are_journaled_as_consumers(served):
     served.request("POST", CMS, cm("a"))
     w.next()
     w.close()
-    store = SqliteStore(str(served.store))
+    store = served.open_store()
     relist = store.journal(types=["relist"])
     starts = store.journal(types=["client"])
     deliveries = store.journal(types=["delivery"])
